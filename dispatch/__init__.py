@@ -1,0 +1,1 @@
+"""Graded dispatch, the SLA clock, department workflow, supervision and assessment. Imports ticketing."""

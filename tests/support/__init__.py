@@ -1,0 +1,1 @@
+"""Test infrastructure: real servers started on free ports and stopped by pid."""

@@ -1,0 +1,1 @@
+"""Speech models: manifest, locate/verify/install, recognizer factory, streaming transcriber."""
