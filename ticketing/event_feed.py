@@ -11,6 +11,7 @@ import logging
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.models import Ticket, TicketEvent
@@ -60,3 +61,12 @@ def attach_publisher(factory: sessionmaker[Session], publisher: EventPublisher) 
     @sa_event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop(PENDING_KEY, None)
+
+
+def events_after(session: Session, last_event_id: int, limit: int = 1000) -> list[TicketEvent]:
+    """What a consumer that saw events up to `last_event_id` missed, in commit-id order."""
+    return list(
+        session.execute(
+            select(TicketEvent).where(TicketEvent.id > last_event_id).order_by(TicketEvent.id).limit(limit)
+        ).scalars()
+    )

@@ -280,7 +280,7 @@ starts = st.builds(
     st.sampled_from([SH, dt.UTC]),
 )
 work_minutes = st.integers(0, 30 * DAY_MINUTES)
-PROPS = settings(max_examples=3000, deadline=None)
+PROPS = settings(max_examples=150, deadline=None)
 
 
 def _period_of(moment: dt.datetime) -> tuple[dt.time, dt.time] | None:

@@ -20,6 +20,7 @@ class TinyCity:
 
 def build_tiny_city(db: Database) -> TinyCity:
     with db.session() as session:
+
         def unit(code: str, name: str, kind: OrgKind, parent: OrgUnit | None) -> OrgUnit:
             row = OrgUnit(code=code, name=name, kind=kind.value, level=ORG_LEVEL[kind], parent=parent)
             session.add(row)

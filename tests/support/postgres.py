@@ -50,18 +50,44 @@ class PostgresServer:
             shutil.chown(self.base_dir, "postgres", "postgres")
         subprocess.run(
             self._as_owner(
-                [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", self.user, "-A", "trust",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+                [
+                    str(self.bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.user,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
             ),
             check=True,
             capture_output=True,
         )
         self.process = subprocess.Popen(
             self._as_owner(
-                [str(self.bin_dir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
-                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.base_dir}",
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=200"]
+                [
+                    str(self.bin_dir / "postgres"),
+                    "-D",
+                    str(self.data_dir),
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={self.base_dir}",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ]
             ),
             stdout=subprocess.DEVNULL,
             stderr=open(self.base_dir / "postgres.log", "wb"),  # noqa: SIM115 - lives as long as the server

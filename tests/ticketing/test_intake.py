@@ -56,7 +56,12 @@ def test_phone_ticket_is_registered_with_normalised_number_and_first_event(db):
         assert ticket.holder_unit_id == city.platform_id
         assert ticket.created_at == NOW
         (event,) = events_of(s, ticket.id)
-        assert (event.action, event.from_status, event.to_status, event.seq) == ("register", None, "registered", 1)
+        assert (event.action, event.from_status, event.to_status, event.seq) == (
+            "register",
+            None,
+            "registered",
+            1,
+        )
 
 
 def test_numbers_follow_the_local_date_and_sequence(db):
@@ -83,7 +88,9 @@ def test_same_idempotency_key_returns_the_same_ticket(db):
 def test_history_links_the_same_citizen_across_channels(db):
     build_tiny_city(db)
     a = submit(db, phone_call(contact_phone="13812345678"), now=NOW)
-    b = submit(db, phone_call(channel="web_form", contact_phone="+86 138-1234-5678", content="咨询公积金"), now=NOW)
+    b = submit(
+        db, phone_call(channel="web_form", contact_phone="+86 138-1234-5678", content="咨询公积金"), now=NOW
+    )
     with db.read_session() as s:
         assert s.get_one(Ticket, a.ticket_id).citizen_id == s.get_one(Ticket, b.ticket_id).citizen_id
     assert counts(db)[2] == 1
@@ -124,7 +131,9 @@ def test_likely_duplicate_from_the_same_caller_is_flagged(db):
     build_tiny_city(db)
     first = submit(db, phone_call(), now=NOW)
     again = submit(
-        db, phone_call(content="市民再次来电，柳湾社区3号楼下水道还是堵塞，污水外溢没人疏通。"), now=NOW + timedelta(days=2)
+        db,
+        phone_call(content="市民再次来电，柳湾社区3号楼下水道还是堵塞，污水外溢没人疏通。"),
+        now=NOW + timedelta(days=2),
     )
     other = submit(db, phone_call(content="咨询孩子入学需要准备什么材料。"), now=NOW + timedelta(days=2))
     assert [d.ticket_id for d in again.duplicates] == [first.ticket_id]
