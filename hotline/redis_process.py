@@ -50,16 +50,16 @@ class RedisProcess:
     def start(self) -> subprocess.Popen[bytes]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        self.wait_ready()
+        self.wait_ready(self.process)
         return self.process
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, process: subprocess.Popen[bytes] | None = None) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
         client = redis.Redis.from_url(self.url)
         try:
             while True:
-                if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {process.returncode}")
                 try:
                     client.ping()
                     return

@@ -1,0 +1,262 @@
+"""The `hotline` command: every process and every operator task starts here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hotline.config import ConfigError, Settings, load_settings
+from ticketing.errors import HotlineError
+
+
+def _fail_cleanly(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected errors become one clear line on stderr and exit code 2, not a traceback."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except HotlineError as error:
+            click.echo(f"错误 [{error.code}]：{error.message}", err=True)
+            sys.exit(2)
+        except ConfigError as error:
+            click.echo(f"configuration error: {error}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _database(settings: Settings) -> Any:
+    from ticketing.db import Database
+    from ticketing.redis_feed import RedisEventPublisher
+
+    publisher = RedisEventPublisher.from_url(settings.effective_redis_url)
+    return Database(settings.effective_database_url, publisher=publisher)
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML settings file.")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """12345 政务服务便民热线 — hotline and ticketing system."""
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as error:
+        raise click.ClickException(f"configuration error: {error}") from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ctx.obj = {"settings": settings}
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Seed the demo city when the database is empty.")
+@click.pass_context
+@_fail_cleanly
+def up(ctx: click.Context, demo: bool) -> None:
+    """Start everything (embedded redis, migrations, workers, web); Ctrl-C stops it all."""
+    from hotline.processes import child_specs
+    from hotline.supervisor import Supervisor
+
+    settings = _settings(ctx)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(child_specs(settings))
+
+    def announce() -> None:
+        click.echo(f"hotline up: http://{settings.web_host}:{settings.web_port}/healthz  (Ctrl-C stops)")
+
+    sys.exit(supervisor.run(prepare=lambda: _prepare_database(settings, demo), on_ready=announce))
+
+
+def _prepare_database(settings: Settings, demo: bool) -> None:
+    from hotline.migrate import upgrade
+
+    upgrade(settings.effective_database_url)
+    if demo:
+        from ticketing.demo.seed import seed_if_empty
+
+        db = _database(settings)
+        try:
+            credentials = seed_if_empty(db)
+        finally:
+            db.dispose()
+        if credentials:
+            _print_credentials(credentials)
+
+
+def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
+    click.echo("演示账号（密码只显示这一次）:")
+    for username, role, password in credentials:
+        click.echo(f"  {username:<16} {role:<12} {password}")
+
+
+@main.command()
+@click.pass_context
+def web(ctx: click.Context) -> None:
+    """Serve the web application."""
+    from aiohttp import web as aioweb
+
+    from web.app import create_app
+
+    settings = _settings(ctx)
+    app = create_app(_database(settings), settings.effective_redis_url)
+    aioweb.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Run an RQ worker (with the scheduler) for background jobs."""
+    from hotline.worker import run_worker
+
+    run_worker(_settings(ctx), burst=burst)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply all migrations."""
+    from hotline.migrate import current_revision, upgrade
+
+    url = _settings(ctx).effective_database_url
+    upgrade(url)
+    click.echo(f"database at revision {current_revision(url)}")
+
+
+@main.group()
+def demo() -> None:
+    """The demo city."""
+
+
+@demo.command("seed")
+@click.option("--tickets", default=2000, show_default=True, help="Historical tickets to create.")
+@click.option("--seed", "random_seed", default=12345, show_default=True, help="Random seed.")
+@click.pass_context
+@_fail_cleanly
+def demo_seed(ctx: click.Context, tickets: int, random_seed: int) -> None:
+    """Seed the demo city into an empty database."""
+    from ticketing.demo.seed import seed_if_empty
+
+    from hotline.migrate import upgrade
+
+    settings = _settings(ctx)
+    upgrade(settings.effective_database_url)
+    db = _database(settings)
+    try:
+        credentials = seed_if_empty(db, tickets=tickets, seed=random_seed)
+    finally:
+        db.dispose()
+    if not credentials:
+        raise click.ClickException("the database is not empty; the demo is only seeded into an empty one")
+    _print_credentials(credentials)
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="agent, dispatcher, handler, supervisor, leader, admin, analyst")
+@click.option("--unit", "unit_code", required=True, help="Org unit code, e.g. CITY or D01.")
+@click.option("--name", "display_name", help="Display name (defaults to the username).")
+@click.option("--sip-uri", help="The agent's or leader's phone, e.g. sip:8001@10.0.0.5")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+@click.pass_context
+@_fail_cleanly
+def users_add(
+    ctx: click.Context,
+    username: str,
+    role: str,
+    unit_code: str,
+    display_name: str | None,
+    sip_uri: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user; the password comes from stdin, so it never shows in the process list."""
+    from ticketing.users import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    db = _database(_settings(ctx))
+    try:
+        with db.session() as session:
+            user = add_user(
+                session,
+                username,
+                role=role,
+                unit_code=unit_code,
+                password=password,
+                display_name=display_name,
+                sip_uri=sip_uri,
+            )
+            click.echo(f"created user {user.username} ({user.role}) in unit {unit_code}")
+    finally:
+        db.dispose()
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """List users with their role, unit and state."""
+    from ticketing.users import list_users
+    from ticketing.vocabulary import Role
+
+    db = _database(_settings(ctx))
+    try:
+        with db.read_session() as session:
+            for user, unit in list_users(session):
+                state = "active" if user.active else "disabled"
+                click.echo(
+                    f"{user.username:<20} {Role(user.role).label:<6} {unit.code:<12} {unit.name} {state}"
+                )
+    finally:
+        db.dispose()
+
+
+def _set_active(ctx: click.Context, username: str, active: bool) -> None:
+    from ticketing.users import set_active
+
+    db = _database(_settings(ctx))
+    try:
+        with db.session() as session:
+            set_active(session, username, active)
+    finally:
+        db.dispose()
+    click.echo(f"{username} {'enabled' if active else 'disabled'}")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.pass_context
+@_fail_cleanly
+def users_disable(ctx: click.Context, username: str) -> None:
+    """Disable a user (they can no longer log in; their history stays)."""
+    _set_active(ctx, username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+@click.pass_context
+@_fail_cleanly
+def users_enable(ctx: click.Context, username: str) -> None:
+    """Enable a disabled user again."""
+    _set_active(ctx, username, True)
+
+
+if __name__ == "__main__":
+    main()

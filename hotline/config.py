@@ -1,0 +1,126 @@
+"""Configuration: defaults, then one TOML file, then `HOTLINE_*` environment variables (last wins).
+
+The TOML file is `--config PATH`, else `$HOTLINE_CONFIG`, else `./hotline.toml` when it exists. Its
+keys are the field names below, flat or grouped in tables whose name prefixes the key
+(`[web] port = 8081` is `web_port`). Every environment variable is `HOTLINE_` + the upper-cased key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HOTLINE_"
+DEFAULT_CONFIG_FILE = Path("hotline.toml")
+
+
+class ConfigError(Exception):
+    """A bad setting; the message says which one and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite in the data dir
+    redis_url: str = ""  # empty: a private redis-server on a unix socket in the data dir
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    sip_port: int = 5060
+    rq_workers: int = 1
+    telephony_workers: int = 3
+    log_level: str = "INFO"
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'hotline.db').resolve()}"
+
+    @property
+    def redis_socket(self) -> Path:
+        return (self.data_dir / "redis" / "redis.sock").resolve()
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or f"unix://{self.redis_socket}?db=0"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+# Annotations are strings here (postponed evaluation); map them back to the types we coerce to.
+_TYPES_BY_NAME: dict[str, type] = {"Path": Path, "str": str, "int": int}
+FIELD_TYPES: dict[str, type] = {f.name: _TYPES_BY_NAME[str(f.type)] for f in fields(Settings)}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    kind = FIELD_TYPES[key]
+    try:
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError
+            number = int(value)
+            if key.endswith("_port") and not 1 <= number <= 65535:
+                raise ValueError
+            if key.endswith("_workers") and number < 0:
+                raise ValueError
+            return number
+        if kind is Path:
+            return Path(str(value)).expanduser()
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: invalid value for {key}: {value!r}") from None
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    values = {}
+    for key, value in _flatten(raw).items():
+        if key not in FIELD_TYPES:
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {', '.join(FIELD_TYPES)})")
+        values[key] = _coerce(key, value, str(path))
+    return values
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    for key in FIELD_TYPES:
+        name = ENV_PREFIX + key.upper()
+        if name in environ:
+            values[key] = _coerce(key, environ[name], name)
+    return values
+
+
+def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    if config_file is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(environ[ENV_PREFIX + "CONFIG"])
+    if config_file is None and DEFAULT_CONFIG_FILE.exists():
+        config_file = DEFAULT_CONFIG_FILE
+    settings = Settings()
+    if config_file is not None:
+        settings = replace(settings, **_from_file(config_file))
+    return replace(settings, **_from_env(environ))
