@@ -77,19 +77,25 @@ def up(ctx: click.Context, demo: bool) -> None:
 
 
 def _prepare_database(settings: Settings, demo: bool) -> None:
+    """Migrations, the working-day calendar around today, and the demo city when asked for."""
+    from dispatch.calendar_store import seed_calendar_days
     from hotline.migrate import upgrade
+    from ticketing.models import utcnow
 
     upgrade(settings.effective_database_url)
-    if demo:
-        from ticketing.demo.seed import seed_if_empty
+    db = _database(settings)
+    try:
+        year = utcnow().year
+        with db.session() as session:
+            seed_calendar_days(session, range(year - 1, year + 2))
+        if demo:
+            from ticketing.demo.seed import seed_if_empty
 
-        db = _database(settings)
-        try:
             credentials = seed_if_empty(db)
-        finally:
-            db.dispose()
-        if credentials:
-            _print_credentials(credentials)
+            if credentials:
+                _print_credentials(credentials)
+    finally:
+        db.dispose()
 
 
 def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
@@ -149,9 +155,8 @@ def demo() -> None:
 @_fail_cleanly
 def demo_seed(ctx: click.Context, tickets: int, random_seed: int) -> None:
     """Seed the demo city into an empty database."""
-    from ticketing.demo.seed import seed_if_empty
-
     from hotline.migrate import upgrade
+    from ticketing.demo.seed import seed_if_empty
 
     settings = _settings(ctx)
     upgrade(settings.effective_database_url)

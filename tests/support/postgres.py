@@ -28,7 +28,7 @@ def find_pg_bin() -> Path | None:
 
 
 class PostgresServer:
-    def __init__(self, base_dir: Path) -> None:
+    def __init__(self, base_dir: Path, *, durable: bool = False) -> None:
         bin_dir = find_pg_bin()
         if bin_dir is None:
             raise RuntimeError("PostgreSQL binaries not found: install Debian's postgresql (make setup does)")
@@ -38,6 +38,12 @@ class PostgresServer:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.user = "hotline"
+        # Tests trade durability for speed; benchmarks keep PostgreSQL's defaults.
+        self.durability = (
+            []
+            if durable
+            else ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        )
 
     def _as_owner(self, args: list[str]) -> list[str]:
         if os.geteuid() == 0:
