@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ticketing.event_feed import EventPublisher, attach_publisher
+from ticketing.reference_cache import ReferenceCache
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -73,6 +74,7 @@ class Database:
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.reference_cache = ReferenceCache()
         if publisher is not None:
             attach_publisher(self._writer, publisher)
 

@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -64,19 +65,22 @@ class DuplicateCandidate:
     reason: str  # "same_caller" | "same_area"
 
 
-def _bigrams(text: str) -> Counter[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = NON_TEXT.sub("", BOILERPLATE.sub("", text))
-    return Counter(text[i : i + 2] for i in range(len(text) - 1))
+@lru_cache(maxsize=50_000)
+def _vector(text: str) -> tuple[Counter[str], float]:
+    """Bigram counts and their norm; cached because the same recent tickets are compared again and again."""
+    text = NON_TEXT.sub("", BOILERPLATE.sub("", unicodedata.normalize("NFKC", text).lower()))
+    grams = Counter(text[i : i + 2] for i in range(len(text) - 1))
+    return grams, math.sqrt(sum(c * c for c in grams.values()))
 
 
 def text_similarity(a: str, b: str) -> float:
     """Cosine similarity in [0, 1] of the two texts' character bigrams."""
-    va, vb = _bigrams(a), _bigrams(b)
-    if not va or not vb:
+    (va, na), (vb, nb) = _vector(a), _vector(b)
+    if not na or not nb:
         return 0.0
-    dot = sum(count * vb[gram] for gram, count in va.items())
-    return dot / (math.sqrt(sum(c * c for c in va.values())) * math.sqrt(sum(c * c for c in vb.values())))
+    if len(va) > len(vb):
+        va, vb = vb, va
+    return sum(count * vb[gram] for gram, count in va.items()) / (na * nb)
 
 
 def is_likely_duplicate(similarity: float, *, same_caller: bool, same_area: bool) -> bool:

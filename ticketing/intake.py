@@ -21,6 +21,7 @@ from ticketing.errors import Conflict, InvalidInput
 from ticketing.models import Category, OrgUnit, Ticket, utcnow
 from ticketing.numbering import next_ticket_number
 from ticketing.phones import PhoneInfo, normalise_phone
+from ticketing.reference_cache import ReferenceCache
 from ticketing.submission import Submission, validate
 from ticketing.ticket_actions import Actor, perform
 from ticketing.vocabulary import OrgKind
@@ -49,7 +50,7 @@ def submit(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with db.session() as session:
-                return _submit_in(session, clean, phone, actor, now or utcnow())
+                return _submit_in(session, db.reference_cache, clean, phone, actor, now or utcnow())
         except IntegrityError:
             if attempt == MAX_ATTEMPTS - 1:
                 raise
@@ -64,34 +65,56 @@ def _existing(session: Session, sub: Submission) -> Ticket | None:
     ).scalar_one_or_none()
 
 
-def _area_unit_id(session: Session, code: str | None) -> int | None:
+def _area_unit_id(session: Session, cache: ReferenceCache, code: str | None) -> int | None:
     if code is None:
         return None
-    unit_id = session.execute(select(OrgUnit.id).where(OrgUnit.code == code)).scalar_one_or_none()
+    unit_id = cache.get(
+        ("unit", code),
+        lambda: session.execute(select(OrgUnit.id).where(OrgUnit.code == code)).scalar_one_or_none(),
+    )
     if unit_id is None:
         raise InvalidInput(f"区域编码不存在：{code}", code="unknown_area", field="area_code")
     return unit_id
 
 
-def _check_category(session: Session, code: str | None) -> None:
-    if code is not None and session.get(Category, code) is None:
+def _check_category(session: Session, cache: ReferenceCache, code: str | None) -> None:
+    if code is None:
+        return
+    found = cache.get(
+        ("category", code),
+        lambda: session.execute(
+            select(Category.code).where(Category.code == code, Category.active.is_(True))
+        ).scalar_one_or_none(),
+    )
+    if found is None:
         raise InvalidInput(f"诉求分类不存在：{code}", code="unknown_category", field="category_code")
 
 
-def _platform_unit_id(session: Session) -> int | None:
-    return session.execute(
-        select(OrgUnit.id).where(OrgUnit.kind == OrgKind.CITY_PLATFORM.value).order_by(OrgUnit.id).limit(1)
-    ).scalar_one_or_none()
+def _platform_unit_id(session: Session, cache: ReferenceCache) -> int | None:
+    return cache.get(
+        "platform",
+        lambda: session.execute(
+            select(OrgUnit.id)
+            .where(OrgUnit.kind == OrgKind.CITY_PLATFORM.value)
+            .order_by(OrgUnit.id)
+            .limit(1)
+        ).scalar_one_or_none(),
+    )
 
 
 def _submit_in(
-    session: Session, sub: Submission, phone: PhoneInfo | None, actor: Actor, now: datetime
+    session: Session,
+    cache: ReferenceCache,
+    sub: Submission,
+    phone: PhoneInfo | None,
+    actor: Actor,
+    now: datetime,
 ) -> IntakeResult:
     existing = _existing(session, sub)
     if existing is not None:
         return IntakeResult(existing.id, existing.number, existing.status, False, phone, ())
-    _check_category(session, sub.category_code)
-    area_unit_id = _area_unit_id(session, sub.area_code)
+    _check_category(session, cache, sub.category_code)
+    area_unit_id = _area_unit_id(session, cache, sub.area_code)
     citizen = find_or_create_citizen(session, phone, sub.contact_name) if phone else None
     duplicates = find_likely_duplicates(
         session,
@@ -121,7 +144,7 @@ def _submit_in(
         "anonymous": sub.anonymous,
         "confidential": sub.confidential,
         "callback_requested": sub.callback_requested,
-        "holder_unit_id": _platform_unit_id(session),
+        "holder_unit_id": _platform_unit_id(session, cache),
         "suspected_duplicate_of_id": duplicates[0].ticket_id if duplicates else None,
         "extra": sub.extra,
         "duplicates": [
