@@ -1,10 +1,14 @@
 """Likely duplicates (重复件): the same caller or the same place, with similar text, in the last 30 days.
 
-Text similarity is the cosine of character-bigram counts after dropping the phrases every agent
-writes ("来电人反映", "要求相关部门尽快处理"): bigrams need no word segmentation, work on short texts
-and are fast enough to score a few hundred candidates inside the intake transaction. The thresholds
-were set on tests/data/duplicate_pairs.csv (see tests/ticketing/test_duplicates.py for the measured
-precision and recall).
+Two signals decide, for candidates from the same caller or the same place:
+- text similarity: the cosine of character-bigram counts after dropping the phrases every agent
+  writes ("来电人反映", "要求相关部门尽快处理"); bigrams need no word segmentation and are fast enough
+  to score a few hundred candidates inside the intake transaction;
+- problem concepts (ticketing.problem_lexicon): paraphrases of one problem share concepts even when
+  they share few characters ("路灯不亮" / "路灯坏了").
+Different house or building numbers (88号 / 188号, 3栋 / 5栋) veto a match. The thresholds were set
+on tests/data/duplicate_pairs.csv; tests/ticketing/test_duplicates.py prints the measured precision
+and recall.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket
+from ticketing.problem_lexicon import concepts_in
 from ticketing.vocabulary import TicketStatus
 
 WINDOW = timedelta(days=30)
 MAX_CANDIDATES = 300
-SAME_CALLER_THRESHOLD = 0.35
-SAME_AREA_THRESHOLD = 0.5
+STRONG_TEXT_SIMILARITY = 0.5  # enough on its own
+WEAK_TEXT_SIMILARITY = 0.15  # enough when the problem concepts agree
+CONCEPT_AGREEMENT = 0.6  # Jaccard overlap of the two texts' concepts
 IGNORED_STATUSES = (TicketStatus.CANCELLED.value, TicketStatus.MERGED.value)
+HOUSE_NUMBER = re.compile(r"(\d+|[一二三四五六七八九十百]+)(号楼|号|栋|幢|单元)")
 
 BOILERPLATE = re.compile(
     "|".join(
@@ -83,10 +90,28 @@ def text_similarity(a: str, b: str) -> float:
     return sum(count * vb[gram] for gram, count in va.items()) / (na * nb)
 
 
-def is_likely_duplicate(similarity: float, *, same_caller: bool, same_area: bool) -> bool:
-    if same_caller and similarity >= SAME_CALLER_THRESHOLD:
-        return True
-    return same_area and similarity >= SAME_AREA_THRESHOLD
+def concept_agreement(a: str, b: str) -> float:
+    ca, cb = concepts_in(a), concepts_in(b)
+    return len(ca & cb) / len(ca | cb) if ca | cb else 0.0
+
+
+def _numbers_conflict(a: str, b: str) -> bool:
+    na = {m.group(0) for m in HOUSE_NUMBER.finditer(a)}
+    nb = {m.group(0) for m in HOUSE_NUMBER.finditer(b)}
+    return bool(na and nb and not na & nb)
+
+
+def duplicate_score(a: str, b: str, *, same_caller: bool, same_area: bool) -> float | None:
+    """A score in [0, 1] when `b` is likely the same request as `a`, else None."""
+    if not (same_caller or same_area) or _numbers_conflict(a, b):
+        return None
+    similarity = text_similarity(a, b)
+    agreement = concept_agreement(a, b)
+    if similarity >= STRONG_TEXT_SIMILARITY or (
+        agreement >= CONCEPT_AGREEMENT and similarity >= WEAK_TEXT_SIMILARITY
+    ):
+        return round((similarity + agreement) / 2, 3)
+    return None
 
 
 def find_likely_duplicates(
@@ -122,8 +147,8 @@ def find_likely_duplicates(
         same_area = (area_unit_id is not None and row.area_unit_id == area_unit_id) or (
             bool(address) and row.address == address
         )
-        score = text_similarity(content, row.content)
-        if is_likely_duplicate(score, same_caller=same_caller, same_area=same_area):
+        score = duplicate_score(content, row.content, same_caller=same_caller, same_area=same_area)
+        if score is not None:
             reason = "same_caller" if same_caller else "same_area"
-            found.append(DuplicateCandidate(row.id, row.number, round(score, 3), reason))
+            found.append(DuplicateCandidate(row.id, row.number, score, reason))
     return sorted(found, key=lambda c: c.score, reverse=True)

@@ -8,6 +8,7 @@ to publish is logged, never raised. A consumer that missed events re-reads them 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
@@ -18,6 +19,7 @@ from ticketing.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "hotline.pending_events"
+FAILURE_LOG_INTERVAL_S = 60.0
 
 
 class EventPublisher(Protocol):
@@ -47,6 +49,7 @@ def remember_for_publication(session: Session, event: TicketEvent, ticket: Ticke
 
 def attach_publisher(factory: sessionmaker[Session], publisher: EventPublisher) -> None:
     """Publish each committed transaction's events; forget them when it rolls back."""
+    last_warning = [0.0]
 
     @sa_event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
@@ -55,8 +58,11 @@ def attach_publisher(factory: sessionmaker[Session], publisher: EventPublisher) 
             return
         try:
             publisher.publish(pending)
-        except Exception:  # the commit stands; consumers catch up from the database
-            log.exception("publishing %d ticket events failed", len(pending))
+        except Exception as error:  # the commit stands; consumers catch up from the database
+            # One line a minute while Redis is away, not a traceback per commit.
+            if time.monotonic() - last_warning[0] > FAILURE_LOG_INTERVAL_S:
+                last_warning[0] = time.monotonic()
+                log.warning("publishing ticket events failed (consumers will catch up): %s", error)
 
     @sa_event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:

@@ -265,7 +265,7 @@ DISTRICTS: tuple[District, ...] = (
 # 01 城乡建设  02 交通运输  03 市场监管  04 劳动和社会保障  05 教育  06 卫生健康
 # 07 生态环境  08 公共安全  09 民政与社会救助  10 公用事业  11 城市管理
 CITY_DEPARTMENTS: tuple[CityDepartment, ...] = (
-    CityDepartment("C01", "云州市公安局", "0889-61100110", ("08",)),
+    CityDepartment("C01", "云州市公安局", "0889-61100110", ("08", "07")),
     CityDepartment("C02", "云州市住房和城乡建设局", "0889-61203456", ("01", "11")),
     CityDepartment("C03", "云州市城市管理局", "0889-61212319", ("11", "07")),
     CityDepartment("C04", "云州市市场监督管理局", "0889-61312315", ("03",)),
@@ -312,7 +312,8 @@ ROAD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-LANDMARKS: tuple[str, ...] = (
+# Residential compounds: read naturally wherever a ticket text says {place} (…5栋2单元, …的物业).
+RESIDENTIAL_COMPOUNDS: tuple[str, ...] = (
     "锦绣花园小区",
     "翠湖天地小区",
     "金桥新村",
@@ -329,6 +330,10 @@ LANDMARKS: tuple[str, ...] = (
     "海韵嘉园",
     "瑞泉家园",
     "荷塘月色小区",
+)
+
+# Markets, hospitals, schools, stations and parks.
+PUBLIC_PLACES: tuple[str, ...] = (
     "东门农贸市场",
     "澄湾渔港市场",
     "柳川商贸城",
@@ -347,3 +352,5 @@ LANDMARKS: tuple[str, ...] = (
     "云州人民公园",
     "云州体育中心",
 )
+
+LANDMARKS: tuple[str, ...] = RESIDENTIAL_COMPOUNDS + PUBLIC_PLACES
