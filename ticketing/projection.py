@@ -71,6 +71,17 @@ def _apply_changes(ticket: Ticket, changes: dict[str, Any]) -> None:
             setattr(ticket, field, value)
 
 
+def _apply_flags(ticket: Ticket, payload: dict[str, Any]) -> None:
+    """Workflow flags kept in `extra` (e.g. arbitration pending), set and cleared by events."""
+    if "extra_set" not in payload and "extra_unset" not in payload:
+        return
+    extra = dict(ticket.extra or {})
+    extra.update(payload.get("extra_set") or {})
+    for key in payload.get("extra_unset") or ():
+        extra.pop(key, None)
+    ticket.extra = extra
+
+
 def apply_event(ticket: Ticket, event: TicketEvent) -> None:
     """Fold one event into the projection. Events must come in `seq` order."""
     payload = event.payload or {}
@@ -88,6 +99,7 @@ def apply_event(ticket: Ticket, event: TicketEvent) -> None:
         ticket.created_at = event.created_at
     else:
         _apply_changes(ticket, payload.get("changes") or {})
+        _apply_flags(ticket, payload)
     if "holder_unit_id" in payload and action not in BIRTH_ACTIONS:
         ticket.holder_unit_id = payload["holder_unit_id"]
     if action == "change_grade":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import dispatch.models  # noqa: F401 - registers the dispatch tables
 import ticketing.models
 from ticketing.db import create_db_engine
 

@@ -1,0 +1,37 @@
+"""Background jobs of the dispatch package, run by RQ workers; the cron scheduler enqueues the sweep.
+
+A worker process is told its database once (`configure`); each job opens and closes its own engine,
+because RQ runs jobs in forked work-horses and connections must not cross a fork.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dispatch.supervision import sweep
+from ticketing.db import Database
+
+SWEEP_INTERVAL_S = 60
+_database_url: str | None = None
+
+
+def configure(database_url: str) -> None:
+    global _database_url
+    _database_url = database_url
+
+
+def _database() -> Database:
+    if _database_url is None:
+        raise RuntimeError("dispatch.jobs.configure(database_url) was not called in this worker")
+    return Database(_database_url)
+
+
+def sweep_job(now_iso: str | None = None) -> dict[str, Any]:
+    """One supervision sweep; `now_iso` freezes the clock (tests, replays)."""
+    db = _database()
+    try:
+        report = sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
+        return {"adopted": report.adopted, "fired": report.fired}
+    finally:
+        db.dispose()

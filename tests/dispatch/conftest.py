@@ -1,0 +1,85 @@
+"""A four-level city with one user per desk, and the working-day calendar for 2025–2026."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from dispatch.calendar_store import seed_calendar_days
+from dispatch.operators import Operator, operator_for
+from ticketing.db import Database
+from ticketing.models import OrgUnit, User
+from ticketing.passwords import hash_password
+from ticketing.vocabulary import ORG_LEVEL, OrgKind
+
+
+@dataclass(frozen=True)
+class City:
+    platform: int
+    district: int
+    street: int
+    other_street: int
+    community: int
+    department: int
+    users: dict[str, int]
+
+    def op(self, db: Database, name: str) -> Operator:
+        with db.read_session() as session:
+            return operator_for(session, self.users[name])
+
+
+UNITS = [
+    ("CITY", "云州市12345热线", OrgKind.CITY_PLATFORM, None),
+    ("D01", "云溪区", OrgKind.DISTRICT, "CITY"),
+    ("C01", "市城市管理局", OrgKind.CITY_DEPARTMENT, "CITY"),
+    ("D01S01", "青石街道", OrgKind.STREET, "D01"),
+    ("D01S02", "白沙街道", OrgKind.STREET, "D01"),
+    ("D01S01C01", "柳湾社区", OrgKind.COMMUNITY, "D01S01"),
+]
+PASSWORD_HASH = hash_password("password-123")  # once: argon2 is slow on purpose
+USERS = [
+    ("city", "dispatcher", "CITY"),
+    ("agent", "agent", "CITY"),
+    ("district", "dispatcher", "D01"),
+    ("street", "dispatcher", "D01S01"),
+    ("other_street", "handler", "D01S02"),
+    ("community", "handler", "D01S01C01"),
+    ("department", "handler", "C01"),
+]
+
+
+def build_city(db: Database) -> City:
+    with db.session() as session:
+        units: dict[str, OrgUnit] = {}
+        for code, name, kind, parent in UNITS:
+            units[code] = OrgUnit(
+                code=code,
+                name=name,
+                kind=kind.value,
+                level=ORG_LEVEL[kind],
+                parent=units.get(parent) if parent else None,
+            )
+            session.add(units[code])
+        session.flush()
+        seed_calendar_days(session, range(2025, 2027))
+        rows = {
+            name: User(
+                username=name,
+                display_name=name,
+                password_hash=PASSWORD_HASH,
+                role=role,
+                unit_id=units[unit].id,
+            )
+            for name, role, unit in USERS
+        }
+        session.add_all(rows.values())
+        session.flush()
+        users = {name: row.id for name, row in rows.items()}
+        ids = {code: unit.id for code, unit in units.items()}
+    return City(ids["CITY"], ids["D01"], ids["D01S01"], ids["D01S02"], ids["D01S01C01"], ids["C01"], users)
+
+
+@pytest.fixture
+def city(db) -> City:
+    return build_city(db)
