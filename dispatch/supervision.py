@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dispatch.alarms import schedule_next_alarm
 from dispatch.context import Context, dispatch_context
@@ -45,18 +46,12 @@ class SweepReport:
 
 
 def _notice(ctx: Context, a: Assignment, kind: str, stage: str, due: datetime, unit_id: int) -> bool:
-    """Insert a notice unless it exists; True when it is new."""
-    exists = ctx.session.execute(
-        select(SupervisionNotice.id).where(
-            SupervisionNotice.assignment_id == a.id,
-            SupervisionNotice.stage == stage,
-            SupervisionNotice.kind == kind,
-        )
-    ).first()
-    if exists:
-        return False
-    ctx.session.add(
-        SupervisionNotice(
+    """Insert a notice unless it exists (one atomic statement, safe with concurrent sweeps); True when new."""
+    insert = postgresql.insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = SupervisionNotice.__table__
+    created = ctx.session.execute(
+        insert(table)
+        .values(
             assignment_id=a.id,
             ticket_id=a.ticket_id,
             unit_id=unit_id,
@@ -65,8 +60,10 @@ def _notice(ctx: Context, a: Assignment, kind: str, stage: str, due: datetime, u
             due_at=due,
             created_at=ctx.now,
         )
-    )
-    return True
+        .on_conflict_do_nothing(index_elements=[table.c.assignment_id, table.c.stage, table.c.kind])
+        .returning(table.c.id)
+    ).first()
+    return created is not None
 
 
 def _fire(ctx: Context, a: Assignment, report: SweepReport) -> None:

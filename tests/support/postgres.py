@@ -124,6 +124,9 @@ class PostgresServer:
         with psycopg.connect(self.admin_dsn(), autocommit=True) as connection:
             connection.execute(sql)
 
+    def execute_create(self, database: str) -> None:
+        self.execute(f"CREATE DATABASE {database}")
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
