@@ -127,6 +127,15 @@ def worker(ctx: click.Context, burst: bool) -> None:
     run_worker(_settings(ctx), burst=burst)
 
 
+@main.command()
+@click.pass_context
+def cron(ctx: click.Context) -> None:
+    """Enqueue the periodic jobs (the supervision sweep every minute)."""
+    from hotline.worker import run_cron
+
+    run_cron(_settings(ctx))
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

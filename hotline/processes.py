@@ -65,6 +65,7 @@ def child_specs(settings: Settings) -> list[ChildSpec]:
         specs.append(redis_spec(settings))
     for index in range(settings.rq_workers):
         specs.append(ChildSpec(f"worker-{index + 1}", _hotline("worker"), env))
+    specs.append(ChildSpec("cron", _hotline("cron"), env))
     host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::") else settings.web_host
     specs.append(
         ChildSpec(

@@ -1,10 +1,13 @@
-"""`hotline worker`: an RQ worker with RQ's scheduler, for background jobs and delayed jobs."""
+"""`hotline worker` (an RQ worker with RQ's scheduler) and `hotline cron` (RQ's cron scheduler, which
+enqueues the periodic jobs: the supervision sweep every minute)."""
 
 from __future__ import annotations
 
 import redis
 from rq import Queue, Worker
+from rq.cron import CronScheduler
 
+from dispatch import jobs as dispatch_jobs
 from hotline.config import Settings
 
 # Highest priority first: an RQ worker drains the first queue before looking at the next.
@@ -12,8 +15,18 @@ QUEUES = ("high", "default", "low")
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    dispatch_jobs.configure(settings.effective_database_url)
     connection = redis.Redis.from_url(settings.effective_redis_url)
     queues = [Queue(name, connection=connection) for name in QUEUES]
     Worker(queues, connection=connection).work(
         burst=burst, with_scheduler=True, logging_level=settings.log_level
     )
+
+
+def run_cron(settings: Settings) -> None:
+    connection = redis.Redis.from_url(settings.effective_redis_url)
+    scheduler = CronScheduler(connection=connection, logging_level=settings.log_level, name="hotline-cron")
+    scheduler.register(
+        dispatch_jobs.sweep_job, queue_name="high", interval=dispatch_jobs.SWEEP_INTERVAL_S, job_timeout=300
+    )
+    scheduler.start()
