@@ -58,7 +58,12 @@ def _resolve_finished_stages(ctx: Context, assignment: Assignment, running_stage
     ]
     if running_stage is not None:
         finished.append(SupervisionNotice.stage != running_stage)
-    ctx.session.execute(update(SupervisionNotice).where(*finished).values(resolved_at=ctx.now))
+    # No session synchronisation: notices are not held in the session, and evaluating the criteria
+    # against every object in it would cost more than the UPDATE.
+    ctx.session.execute(
+        update(SupervisionNotice).where(*finished).values(resolved_at=ctx.now),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def schedule_next_alarm(ctx: Context, assignment: Assignment) -> None:

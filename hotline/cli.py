@@ -76,8 +76,9 @@ def up(ctx: click.Context, demo: bool) -> None:
     sys.exit(supervisor.run(prepare=lambda: _prepare_database(settings, demo), on_ready=announce))
 
 
-def _prepare_database(settings: Settings, demo: bool) -> None:
-    """Migrations, the working-day calendar around today, and the demo city when asked for."""
+def _prepare_database(settings: Settings, demo: bool, *, tickets: int = 2000, seed: int = 12345) -> bool:
+    """Migrations, the working-day calendar around today, and the demo city when asked for (True when
+    it was seeded)."""
     from dispatch.calendar_store import seed_calendar_days
     from hotline.migrate import upgrade
     from ticketing.models import utcnow
@@ -89,11 +90,13 @@ def _prepare_database(settings: Settings, demo: bool) -> None:
         with db.session() as session:
             seed_calendar_days(session, range(year - 1, year + 2))
         if demo:
-            from ticketing.demo.seed import seed_if_empty
+            from hotline.demo import seed_demo_if_empty
 
-            credentials = seed_if_empty(db)
+            credentials = seed_demo_if_empty(db, tickets=tickets, seed=seed)
             if credentials:
                 _print_credentials(credentials)
+            return bool(credentials)
+        return False
     finally:
         db.dispose()
 
@@ -164,19 +167,8 @@ def demo() -> None:
 @_fail_cleanly
 def demo_seed(ctx: click.Context, tickets: int, random_seed: int) -> None:
     """Seed the demo city into an empty database."""
-    from hotline.migrate import upgrade
-    from ticketing.demo.seed import seed_if_empty
-
-    settings = _settings(ctx)
-    upgrade(settings.effective_database_url)
-    db = _database(settings)
-    try:
-        credentials = seed_if_empty(db, tickets=tickets, seed=random_seed)
-    finally:
-        db.dispose()
-    if not credentials:
+    if not _prepare_database(_settings(ctx), True, tickets=tickets, seed=random_seed):
         raise click.ClickException("the database is not empty; the demo is only seeded into an empty one")
-    _print_credentials(credentials)
 
 
 @main.group()

@@ -1,4 +1,4 @@
-"""The demo city: realistic, complete, consistent with the state machine, seeded only once."""
+"""The demo city: realistic, complete, handled through the real workflow, seeded only once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ticketing.demo.categories import CATEGORIES
-from ticketing.demo.seed import seed_if_empty
+from dispatch.calendar_store import seed_calendar_days
+from dispatch.models import Assignment, DispatchRule
+from hotline.demo import seed_demo_if_empty
 from ticketing.models import Category, KnowledgeArticle, OrgUnit, Ticket, TicketEvent, User, utcnow
 from ticketing.projection import replay, snapshot
 from ticketing.ticket_actions import events_of
@@ -20,7 +22,9 @@ TICKETS = 150
 
 
 def test_demo_city_is_complete_and_its_history_replays(db):
-    credentials = seed_if_empty(db, tickets=TICKETS, seed=7)
+    with db.session() as s:
+        seed_calendar_days(s, range(utcnow().year - 1, utcnow().year + 1))
+    credentials = seed_demo_if_empty(db, tickets=TICKETS, seed=7)
     assert {role for _, role, _ in credentials} == {r.value for r in Role}
 
     with db.read_session() as s:
@@ -41,9 +45,14 @@ def test_demo_city_is_complete_and_its_history_replays(db):
         assert all(t.area_unit_id is not None and t.contact_phone.startswith("+86") for t in tickets)
         for ticket in tickets:
             assert snapshot(replay(events_of(s, ticket.id))) == snapshot(ticket)
+        assert s.scalar(select(func.count()).select_from(DispatchRule)) >= 40
+        assignments = Counter(a.status for a in s.execute(select(Assignment)).scalars())
+        assert assignments["accepted"] > 0 and assignments["pending"] + assignments["signed"] > 0
+        actions = Counter(s.execute(select(TicketEvent.action)).scalars())
+        assert actions["dispatch"] > actions["return"] > 0 and actions["close"] > 0 and actions["close_directly"] > 0
 
         events_before = s.scalar(select(func.count()).select_from(TicketEvent))
 
-    assert seed_if_empty(db, tickets=TICKETS) == []  # never into a database that has data
+    assert seed_demo_if_empty(db, tickets=TICKETS) == []  # never into a database that has data
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(TicketEvent)) == events_before
