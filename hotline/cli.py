@@ -172,6 +172,52 @@ def demo_seed(ctx: click.Context, tickets: int, random_seed: int) -> None:
 
 
 @main.group()
+def models() -> None:
+    """Speech-recognition models (vosk)."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """Known models and where copies of them are installed."""
+    from voice_models.install import list_models
+
+    for status in list_models():
+        spec = status.spec
+        mark = "*" if spec.default else " "
+        where = ", ".join(str(m.path) for m in status.installed) or "not installed"
+        click.echo(f"{mark} {spec.name:<28} {spec.language:<3} {where}")
+
+
+@models.command("install")
+@click.argument("source")
+@click.option("--name", help="Model name (defaults to the archive or folder name).")
+@click.option("--sha256", help="Expected SHA-256 of the zip, for a model the manifest does not know.")
+@click.option("--force", is_flag=True, help="Replace a different model installed under the same name.")
+def models_install(source: str, name: str | None, sha256: str | None, force: bool) -> None:
+    """Install a model from an https URL, a local zip or a local folder; verified and atomic."""
+    from voice_models.archive import InstallError
+    from voice_models.install import install
+
+    try:
+        result = install(source, name=name, sha256=sha256, force=force)
+    except (InstallError, ValueError, FileNotFoundError) as error:
+        click.echo(f"install failed: {error}", err=True)
+        sys.exit(2)
+    click.echo(result.describe())
+
+
+@models.command("check")
+@click.option("--deep", is_flag=True, help="Re-hash every file against its install record.")
+def models_check(deep: bool) -> None:
+    """Which model the system will use, and whether it is intact; exit 1 when no usable model."""
+    from voice_models.install import check
+
+    report = check(deep=deep)
+    click.echo(report.to_text())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.group()
 def users() -> None:
     """User accounts."""
 
