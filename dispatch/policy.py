@@ -91,7 +91,8 @@ def load_policy(session: Session) -> Policy:
 
 
 def set_limit(session: Session, grade: str, stage: str, amount: int, unit: str) -> None:
-    if stage not in STAGES or unit not in UNITS or amount <= 0:
+    grades = {g for g, _ in DEFAULT_SLA}
+    if grade not in grades or stage not in STAGES or unit not in UNITS or amount <= 0:
         raise InvalidInput(f"时限设置无效：{grade}/{stage} {amount} {unit}", code="invalid_sla_policy")
     row = session.get(SlaPolicy, (grade, stage))
     if row is None:

@@ -217,6 +217,111 @@ def models_check(deep: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.group("dispatch")
+def dispatch_group() -> None:
+    """Graded dispatch: SLA policy, working-day calendar, catalogue rules, supervision, classifier."""
+
+
+def _with_session(ctx: click.Context, work: Callable[[Any], None]) -> None:
+    db = _database(_settings(ctx))
+    try:
+        with db.session() as session:
+            work(session)
+    finally:
+        db.dispose()
+
+
+@dispatch_group.command("policy")
+@click.argument("grade", required=False)
+@click.argument("stage", required=False)
+@click.argument("amount", type=int, required=False)
+@click.argument(
+    "unit", required=False, type=click.Choice(["clock_minutes", "working_minutes", "working_days"])
+)
+@click.pass_context
+@_fail_cleanly
+def dispatch_policy(
+    ctx: click.Context, grade: str | None, stage: str | None, amount: int | None, unit: str | None
+) -> None:
+    """Show the SLA policy, or set one limit: GRADE STAGE AMOUNT UNIT (e.g. normal reply 5 working_days)."""
+    from dispatch.policy import load_policy, set_limit
+
+    def work(session: Any) -> None:
+        if grade is not None:
+            if stage is None or amount is None or unit is None:
+                raise click.UsageError("give GRADE STAGE AMOUNT UNIT, or nothing to show the policy")
+            set_limit(session, grade, stage, amount, unit)
+            session.flush()
+        policy = load_policy(session)
+        for (g, st), limit in sorted(policy.limits.items()):
+            click.echo(f"{g:<10} {st:<9} {limit.amount:>5} {limit.unit}")
+        for key, value in sorted(policy.settings.items()):
+            click.echo(f"{key:<28} {value:g}")
+
+    _with_session(ctx, work)
+
+
+@dispatch_group.command("setting")
+@click.argument("key")
+@click.argument("value", type=float)
+@click.pass_context
+@_fail_cleanly
+def dispatch_setting(ctx: click.Context, key: str, value: float) -> None:
+    """Set a dispatch rule number (max_extensions, return_window_working_days, warning_share, ...)."""
+    from dispatch.policy import set_setting
+
+    _with_session(ctx, lambda session: set_setting(session, key, value))
+    click.echo(f"{key} = {value:g}")
+
+
+@dispatch_group.command("calendar-day")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--holiday", required=True, help="Working day (e.g. 调休) or day off.")
+@click.option("--name", help="e.g. 春节, 调休上班")
+@click.pass_context
+@_fail_cleanly
+def dispatch_calendar_day(ctx: click.Context, day: Any, workday: bool, name: str | None) -> None:
+    """Set one day of the working-day calendar (years chinese_calendar does not know yet, or changes)."""
+    from dispatch.calendar_store import set_day
+
+    _with_session(ctx, lambda session: set_day(session, day.date(), is_workday=workday, name=name))
+    click.echo(f"{day.date()} {'working day' if workday else 'day off'} {name or ''}")
+
+
+@dispatch_group.command("rule")
+@click.argument("category_prefix")
+@click.argument("unit_code")
+@click.option("--area", "area_code", help="Only for tickets in this unit's area (org unit code).")
+@click.option("--priority", default=100, show_default=True, help="Lower wins among equally specific rules.")
+@click.pass_context
+@_fail_cleanly
+def dispatch_rule(
+    ctx: click.Context, category_prefix: str, unit_code: str, area_code: str | None, priority: int
+) -> None:
+    """Add a dispatch catalogue rule: tickets of CATEGORY_PREFIX (2, 4 or 6 digits) go to UNIT_CODE."""
+    from dispatch.routing import add_rule
+
+    _with_session(
+        ctx,
+        lambda session: add_rule(session, category_prefix, unit_code, area_code=area_code, priority=priority),
+    )
+    click.echo(f"rule added: {category_prefix} -> {unit_code}" + (f" in {area_code}" if area_code else ""))
+
+
+@dispatch_group.command("sweep")
+@click.pass_context
+def dispatch_sweep(ctx: click.Context) -> None:
+    """Run one supervision sweep now (the cron scheduler runs it every minute)."""
+    from dispatch.supervision import sweep
+
+    db = _database(_settings(ctx))
+    try:
+        report = sweep(db)
+    finally:
+        db.dispose()
+    click.echo(f"adopted {report.adopted}; fired {report.fired or 'nothing'}")
+
+
 @main.group()
 def users() -> None:
     """User accounts."""
