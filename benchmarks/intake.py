@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -196,6 +197,7 @@ def main() -> None:
         bench("PostgreSQL", lambda name: server.url(f"bench_{name}"), args.tickets)
     finally:
         server.stop()
+        shutil.rmtree(server.base_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

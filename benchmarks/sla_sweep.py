@@ -11,6 +11,7 @@ yellow cards, with their ticket events). Printed: seconds per sweep at each size
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -127,6 +128,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+            shutil.rmtree(server.base_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dispatch.assignments import HELPER, LEAD, PLATFORM, end_assignment, holder_
 from dispatch.context import Context
 from dispatch.models import Assignment
 from dispatch.operators import Operator, require, require_dispatcher_of, require_platform
+from dispatch.suggestions import Suggested, record_choice
 from dispatch.withdrawal import tell_merged_children
 from ticketing.errors import IllegalTransition, InvalidInput, NotFound
 from ticketing.models import OrgUnit, Ticket, TicketEvent
@@ -108,7 +109,10 @@ def dispatch_ticket(
     grade: str | None = None,
     complex_case: bool = False,
     note: str | None = None,
+    suggestion: Suggested | None = None,
 ) -> Assignment:
+    """`suggestion` is the unit the system proposed, if any: what was chosen against it is kept as a
+    training signal whether the dispatcher agreed or not."""
     ticket = load_for_update(ctx.session, ticket_id)
     holder_id = ticket.holder_unit_id
     require_dispatcher_of(operator, holder_id)
@@ -132,6 +136,9 @@ def dispatch_ticket(
         own = adopt(ctx, ticket)
     if own is None or own.status not in (AWAITING_DISPATCH, SIGNED):
         raise IllegalTransition("本单位尚未签收该工单，不能继续派单", code="not_signed_yet")
+    if suggestion is not None:
+        chosen = _unit(ctx, lead_unit_id).code
+        record_choice(ctx.session, ticket.id, "unit", suggestion, chosen, operator.user_id, ctx.now)
     return _send_down(ctx, operator, ticket, own, lead_unit_id, helpers, grade, complex_case, note)
 
 

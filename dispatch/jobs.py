@@ -7,18 +7,22 @@ because RQ runs jobs in forked work-horses and connections must not cross a fork
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from dispatch.supervision import sweep
+from dispatch.training import retrain_from_database
 from ticketing.db import Database
 
 SWEEP_INTERVAL_S = 60
+RETRAIN_CRON = "30 2 * * *"  # nightly, when the lines are quiet
 _database_url: str | None = None
+_models_dir: Path | None = None
 
 
-def configure(database_url: str) -> None:
-    global _database_url
-    _database_url = database_url
+def configure(database_url: str, models_dir: Path | None = None) -> None:
+    global _database_url, _models_dir
+    _database_url, _models_dir = database_url, models_dir
 
 
 def _database() -> Database:
@@ -33,5 +37,16 @@ def sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     try:
         report = sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
         return {"adopted": report.adopted, "fired": report.fired}
+    finally:
+        db.dispose()
+
+
+def retrain_job() -> dict[str, Any]:
+    """Retrain the type, category and unit suggesters on the finished tickets (overrides included)."""
+    if _models_dir is None:
+        raise RuntimeError("dispatch.jobs.configure(..., models_dir) was not called in this worker")
+    db = _database()
+    try:
+        return {target: count for target, count in retrain_from_database(db, _models_dir).items()}
     finally:
         db.dispose()

@@ -51,6 +51,11 @@ class Settings:
         return self.redis_url or f"unix://{self.redis_socket}?db=0"
 
     @property
+    def suggesters_dir(self) -> Path:
+        """Trained type/category/unit suggesters (speech models live in data_dir/models)."""
+        return self.data_dir / "suggesters"
+
+    @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
 

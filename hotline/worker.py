@@ -15,7 +15,7 @@ QUEUES = ("high", "default", "low")
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    dispatch_jobs.configure(settings.effective_database_url)
+    dispatch_jobs.configure(settings.effective_database_url, settings.suggesters_dir)
     connection = redis.Redis.from_url(settings.effective_redis_url)
     queues = [Queue(name, connection=connection) for name in QUEUES]
     Worker(queues, connection=connection).work(
@@ -28,5 +28,8 @@ def run_cron(settings: Settings) -> None:
     scheduler = CronScheduler(connection=connection, logging_level=settings.log_level, name="hotline-cron")
     scheduler.register(
         dispatch_jobs.sweep_job, queue_name="high", interval=dispatch_jobs.SWEEP_INTERVAL_S, job_timeout=300
+    )
+    scheduler.register(
+        dispatch_jobs.retrain_job, queue_name="low", cron=dispatch_jobs.RETRAIN_CRON, job_timeout=3600
     )
     scheduler.start()
