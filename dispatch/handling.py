@@ -11,6 +11,7 @@ from dispatch.context import Context
 from dispatch.models import Assignment
 from dispatch.operators import Operator, require_handler_of
 from ticketing.errors import IllegalTransition, InvalidInput
+from ticketing.models import Attachment
 from ticketing.ticket_actions import load_for_update, perform
 
 MAX_REPLY_CHARS = 5000
@@ -55,6 +56,19 @@ def helper_replies(ctx: Context, ticket_id: int) -> list[dict]:
     return [{"unit_id": h.unit_id, "text": h.reply_text, "status": h.status} for h in rows]
 
 
+def _check_attachments(ctx: Context, ticket_id: int, attachment_ids: tuple[int, ...]) -> None:
+    if not attachment_ids:
+        return
+    found = set(
+        ctx.session.execute(
+            select(Attachment.id).where(Attachment.id.in_(attachment_ids), Attachment.ticket_id == ticket_id)
+        ).scalars()
+    )
+    missing = sorted(set(attachment_ids) - found)
+    if missing:
+        raise InvalidInput(f"附件不存在或不属于该工单：{missing}", code="unknown_attachment")
+
+
 def reply(
     ctx: Context,
     operator: Operator,
@@ -74,6 +88,7 @@ def reply(
         raise IllegalTransition(
             "须先签收，且未转派下级，才能回复", code="not_signed", status=assignment.status
         )
+    _check_attachments(ctx, assignment.ticket_id, attachment_ids)
     ticket = load_for_update(ctx.session, assignment.ticket_id)
     assignment.status, assignment.replied_at = REPLIED, ctx.now
     assignment.reply_text, assignment.resolved = text, resolved

@@ -206,6 +206,9 @@ def test_rejected_reply_goes_back_counted_as_redo(db, city):
     act(db, clock, dispatch_ticket, city.op(db, "city"), t, city.department)
     a = lead_of(db, t, city.department)
     act(db, clock, sign, city.op(db, "department"), a)
+    with pytest.raises(InvalidInput) as error:
+        act(db, clock, reply, city.op(db, "department"), a, "已处理", resolved=False, attachment_ids=(999,))
+    assert error.value.code == "unknown_attachment"
     act(db, clock, reply, city.op(db, "department"), a, "已处理", resolved=False)
     with pytest.raises(InvalidInput):
         act(db, clock, review, city.op(db, "city"), t, accept=False)
