@@ -116,7 +116,7 @@ def web(ctx: click.Context) -> None:
     from web.app import create_app
 
     settings = _settings(ctx)
-    app = create_app(_database(settings), settings.effective_redis_url)
+    app = create_app(_database(settings), settings.effective_redis_url, settings.data_dir)
     aioweb.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
 
 

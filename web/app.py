@@ -1,25 +1,37 @@
-"""The aiohttp application: routes are added here as the consoles and APIs grow."""
+"""The aiohttp application: middlewares (errors, sessions/CSRF) and every route."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web.health import DB_KEY, REDIS_KEY, healthz
+from web import auth
+from web.errors import error_middleware
+from web.health import healthz
+from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
+from web.sessions import SessionStore
+
+MAX_REQUEST_BYTES = 25 * 2**20  # attachments up to 20 MB plus form overhead
 
 
-def create_app(db: Database, redis_url: str) -> web.Application:
-    app = web.Application()
+def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth.session_middleware], client_max_size=MAX_REQUEST_BYTES
+    )
     app[DB_KEY] = db
+    app[DATA_DIR_KEY] = data_dir or Path("var")
 
     async def redis_client(app: web.Application) -> AsyncIterator[None]:
         app[REDIS_KEY] = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        app[auth.SESSIONS_KEY] = SessionStore(app[REDIS_KEY])
         yield
         await app[REDIS_KEY].aclose()
 
     app.cleanup_ctx.append(redis_client)
     app.router.add_get("/healthz", healthz)
+    auth.add_routes(app)
     return app

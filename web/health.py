@@ -9,9 +9,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
+from web.keys import DB_KEY, REDIS_KEY
 
-DB_KEY: web.AppKey[Database] = web.AppKey("database", Database)
-REDIS_KEY: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
 CHECK_TIMEOUT_S = 3.0
 
 

@@ -37,7 +37,8 @@ UNITS = [
     ("D01S02", "白沙街道", OrgKind.STREET, "D01"),
     ("D01S01C01", "柳湾社区", OrgKind.COMMUNITY, "D01S01"),
 ]
-PASSWORD_HASH = hash_password("password-123")  # once: argon2 is slow on purpose
+PASSWORD = "password-123"
+PASSWORD_HASH = hash_password(PASSWORD)  # once: argon2 is slow on purpose
 USERS = [
     ("city", "dispatcher", "CITY"),
     ("agent", "agent", "CITY"),
