@@ -1,0 +1,239 @@
+"""`/api/tickets`: scoped lists, the ticket page's data, intake by agents, and every workflow action.
+
+Database work runs in worker threads (`asyncio.to_thread`), never on the event loop. A ticket the
+caller may not see answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, or_, select
+
+from dispatch.context import Context, dispatch_context
+from dispatch.extensions import decide_extension, request_extension
+from dispatch.graded_dispatch import arbitrate, close_directly, dispatch_ticket
+from dispatch.handling import helper_reply, reply, sign
+from dispatch.models import Assignment
+from dispatch.operators import Forbidden, Operator
+from dispatch.returns import return_assignment
+from dispatch.review import review
+from dispatch.visibility import can_see, ticket_filter
+from dispatch.withdrawal import cancel, merge
+from ticketing.errors import InvalidInput, NotFound
+from ticketing.intake import submit
+from ticketing.models import Ticket
+from ticketing.submission import Submission
+from ticketing.ticket_actions import events_of
+from ticketing.vocabulary import Channel, Role
+from web.auth import operator_of
+from web.keys import DB_KEY
+from web.serialize import assignment_json, event_json, ticket_detail, ticket_summary
+
+MAX_PER_PAGE = 100
+INTAKE_ROLES = frozenset({Role.AGENT.value, Role.DISPATCHER.value, Role.ADMIN.value, Role.LEADER.value})
+SUBMISSION_FIELDS = (
+    "content",
+    "title",
+    "ticket_type",
+    "grade",
+    "category_code",
+    "contact_phone",
+    "contact_name",
+    "anonymous",
+    "confidential",
+    "callback_requested",
+    "transcript",
+    "address",
+    "area_code",
+    "latitude",
+    "longitude",
+    "idempotency_key",
+)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json")
+    return body
+
+
+def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 须为整数", code="invalid_parameter", parameter=name) from None
+    if not lo <= value <= hi:
+        raise InvalidInput(f"参数 {name} 须在 {lo} 到 {hi} 之间", code="invalid_parameter", parameter=name)
+    return value
+
+
+def _ticket_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["ticket_id"])
+    except ValueError:
+        raise NotFound("工单不存在", code="ticket_not_found") from None
+
+
+async def list_tickets(request: web.Request) -> web.Response:
+    operator = operator_of(request)
+    page = _int_param(request, "page", 1, 1, 100_000)
+    per_page = _int_param(request, "per_page", 20, 1, MAX_PER_PAGE)
+    status, q = request.query.get("status"), (request.query.get("q") or "").strip()[:100]
+    db = request.app[DB_KEY]
+
+    def query() -> dict[str, Any]:
+        with db.read_session() as s:
+            conditions = [ticket_filter(s, operator)]
+            if status:
+                conditions.append(Ticket.status.in_(status.split(",")))
+            if q:
+                like = f"%{q}%"
+                conditions.append(or_(Ticket.number == q, Ticket.title.like(like), Ticket.content.like(like)))
+            total = s.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+            rows = s.execute(
+                select(Ticket)
+                .where(*conditions)
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            ).scalars()
+            items = [ticket_summary(t, operator) for t in rows]
+        return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+    return web.json_response(await asyncio.to_thread(query))
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    operator, ticket_id = operator_of(request), _ticket_id(request)
+    db = request.app[DB_KEY]
+
+    def load() -> dict[str, Any]:
+        with db.read_session() as s:
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None or not can_see(s, operator, ticket_id):
+                raise NotFound("工单不存在", code="ticket_not_found")
+            assignments = s.execute(
+                select(Assignment).where(Assignment.ticket_id == ticket_id).order_by(Assignment.id)
+            ).scalars()
+            return {
+                "ticket": ticket_detail(ticket, operator),
+                "events": [event_json(e) for e in events_of(s, ticket_id)],
+                "assignments": [assignment_json(a) for a in assignments],
+            }
+
+    return web.json_response(await asyncio.to_thread(load))
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    operator = operator_of(request)
+    if operator.role not in INTAKE_ROLES:
+        raise Forbidden("只有话务员、派单员可以登记工单")
+    body = await _json_body(request)
+    unknown = sorted(set(body) - set(SUBMISSION_FIELDS) - {"channel"})
+    if unknown:
+        raise InvalidInput(f"未知字段：{', '.join(unknown)}", code="unknown_fields", fields=unknown)
+    fields = {k: body[k] for k in SUBMISSION_FIELDS if k in body}
+    channel = str(body.get("channel") or Channel.PHONE_AGENT.value)
+    try:
+        submission = Submission(channel=channel, **fields)
+    except TypeError:
+        raise InvalidInput("字段格式错误", code="invalid_fields") from None
+    db = request.app[DB_KEY]
+    result = await asyncio.to_thread(submit, db, submission, actor=operator.actor)
+    body = {
+        "id": result.ticket_id,
+        "number": result.number,
+        "status": result.status,
+        "created": result.created,
+        "duplicates": [d.__dict__ for d in result.duplicates],
+    }
+    return web.json_response(body, status=201 if result.created else 200)
+
+
+def _need(body: dict[str, Any], key: str, kind: type) -> Any:
+    value = body.get(key)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise InvalidInput(f"缺少或无效的字段：{key}", code="invalid_fields", field=key)
+    return value
+
+
+# action name -> how to call the workflow with (ctx, operator, ticket_id, body)
+ACTIONS: dict[str, Callable[[Context, Operator, int, dict[str, Any]], Any]] = {
+    "dispatch": lambda c, o, t, b: dispatch_ticket(
+        c,
+        o,
+        t,
+        _need(b, "unit_id", int),
+        [int(u) for u in b.get("helper_unit_ids", [])],
+        grade=b.get("grade"),
+        complex_case=bool(b.get("complex")),
+        note=b.get("note"),
+    ),
+    "sign": lambda c, o, t, b: sign(c, o, _need(b, "assignment_id", int)),
+    "return": lambda c, o, t, b: return_assignment(
+        c, o, _need(b, "assignment_id", int), _need(b, "reason_code", str), str(b.get("reason", ""))
+    ),
+    "reply": lambda c, o, t, b: reply(
+        c,
+        o,
+        _need(b, "assignment_id", int),
+        _need(b, "text", str),
+        resolved=bool(b.get("resolved")),
+        attachment_ids=tuple(int(i) for i in b.get("attachment_ids", [])),
+    ),
+    "helper_reply": lambda c, o, t, b: helper_reply(
+        c, o, _need(b, "assignment_id", int), _need(b, "text", str)
+    ),
+    "review": lambda c, o, t, b: review(
+        c, o, t, accept=bool(b.get("accept")), reason=str(b.get("reason", ""))
+    ),
+    "request_extension": lambda c, o, t, b: request_extension(
+        c, o, _need(b, "assignment_id", int), _need(b, "working_days", int), str(b.get("reason", ""))
+    ),
+    "decide_extension": lambda c, o, t, b: decide_extension(
+        c, o, _need(b, "request_id", int), approve=bool(b.get("approve")), note=str(b.get("note", ""))
+    ),
+    "close_directly": lambda c, o, t, b: close_directly(c, o, t, _need(b, "answer", str)),
+    "merge": lambda c, o, t, b: merge(c, o, t, _need(b, "into_ticket_id", int), str(b.get("note", ""))),
+    "cancel": lambda c, o, t, b: cancel(c, t, o.actor, _need(b, "reason", str)),
+    "arbitrate": lambda c, o, t, b: arbitrate(c, o, t, _need(b, "unit_id", int), _need(b, "decision", str)),
+}
+
+
+async def ticket_action(request: web.Request) -> web.Response:
+    operator, ticket_id = operator_of(request), _ticket_id(request)
+    action = request.match_info["action"]
+    if action not in ACTIONS:
+        raise NotFound(f"未知操作：{action}", code="unknown_action")
+    body = await _json_body(request)
+    db = request.app[DB_KEY]
+
+    def run() -> None:
+        with dispatch_context(db) as ctx:
+            if not can_see(ctx.session, operator, ticket_id):
+                raise NotFound("工单不存在", code="ticket_not_found")
+            try:
+                ACTIONS[action](ctx, operator, ticket_id, body)
+            except (TypeError, ValueError):
+                raise InvalidInput("字段格式错误", code="invalid_fields") from None
+
+    await asyncio.to_thread(run)
+    return await get_ticket(request)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/tickets", list_tickets)
+    app.router.add_post("/api/tickets", create_ticket)
+    app.router.add_get(r"/api/tickets/{ticket_id}", get_ticket)
+    app.router.add_post(r"/api/tickets/{ticket_id}/actions/{action}", ticket_action)
