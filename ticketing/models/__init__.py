@@ -1,5 +1,6 @@
 """All ticketing tables; importing this package registers them on `Base.metadata`."""
 
+from ticketing.models.api_keys import ApiKey
 from ticketing.models.attachments import Attachment
 from ticketing.models.base import Base, utcnow
 from ticketing.models.calendar import CalendarDay
@@ -11,6 +12,7 @@ from ticketing.models.org import OrgUnit, User
 from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "Base",
     "CalendarDay",
