@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web import auth, knowledge_api, tickets_api
+from web import auth, knowledge_api, openapi, tickets_api
 from web.errors import error_middleware
 from web.health import healthz
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
@@ -36,4 +36,5 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     auth.add_routes(app)
     tickets_api.add_routes(app)
     knowledge_api.add_routes(app)
+    openapi.add_routes(app)
     return app

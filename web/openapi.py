@@ -1,0 +1,209 @@
+"""`GET /api/openapi.json`: the OpenAPI 3 document of the JSON API, written next to the code it
+describes (integrators, and the schema-driven tests, read it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from web.tickets_api import ACTIONS, MAX_PER_PAGE, SUBMISSION_FIELDS
+
+
+def _error() -> dict[str, Any]:
+    return {
+        "description": "错误（稳定错误码 + 中文说明）",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+STRING_FIELDS = {
+    "content",
+    "title",
+    "ticket_type",
+    "grade",
+    "category_code",
+    "contact_phone",
+    "contact_name",
+    "transcript",
+    "address",
+    "area_code",
+    "idempotency_key",
+}
+BOOL_FIELDS = {"anonymous", "confidential", "callback_requested"}
+
+
+def _submission_schema() -> dict[str, Any]:
+    properties: dict[str, Any] = {"channel": {"type": "string", "default": "phone_agent"}}
+    for name in SUBMISSION_FIELDS:
+        if name in STRING_FIELDS:
+            properties[name] = {"type": "string"}
+        elif name in BOOL_FIELDS:
+            properties[name] = {"type": "boolean"}
+        else:
+            properties[name] = {"type": "number"}
+    properties["content"]["minLength"] = 1
+    return {
+        "type": "object",
+        "required": ["content"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def document() -> dict[str, Any]:
+    ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "12345 政务服务便民热线 API", "version": "1.0"},
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "hotline_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "details": {"type": "object"},
+                            },
+                        }
+                    },
+                },
+                "Submission": _submission_schema(),
+            },
+        },
+        "security": [{"session": [], "csrf": []}],
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "security": [],
+                    "summary": "数据库与 Redis 状态",
+                    "responses": {"200": _json({"type": "object"}), "503": _json({"type": "object"})},
+                }
+            },
+            "/api/session": {
+                "post": {
+                    "security": [],
+                    "summary": "登录",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["username", "password"],
+                            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                        }
+                    ),
+                    "responses": {
+                        "200": _json({"type": "object"}),
+                        "401": _error(),
+                        "422": _error(),
+                        "423": _error(),
+                    },
+                },
+                "get": {
+                    "summary": "当前用户",
+                    "responses": {"200": _json({"type": "object"}), "401": _error()},
+                },
+                "delete": {
+                    "summary": "退出登录",
+                    "responses": {"200": _json({"type": "object"}), "403": _error()},
+                },
+            },
+            "/api/tickets": {
+                "get": {
+                    "summary": "工单列表（按权限范围）",
+                    "parameters": [
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                        },
+                        {"name": "status", "in": "query", "schema": {"type": "string"}},
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {"200": _json({"type": "object"}), "401": _error(), "422": _error()},
+                },
+                "post": {
+                    "summary": "登记工单（唯一受理入口）",
+                    "requestBody": _body({"$ref": "#/components/schemas/Submission"}),
+                    "responses": {
+                        "201": _json({"type": "object"}, "已受理"),
+                        "200": _json({"type": "object"}, "同一幂等键的已有工单"),
+                        "401": _error(),
+                        "403": _error(),
+                        "422": _error(),
+                    },
+                },
+            },
+            "/api/tickets/{ticket_id}": {
+                "get": {
+                    "summary": "工单详情、时间线与派单任务",
+                    "parameters": [ticket_id],
+                    "responses": {"200": _json({"type": "object"}), "401": _error(), "404": _error()},
+                }
+            },
+            "/api/tickets/{ticket_id}/actions/{action}": {
+                "post": {
+                    "summary": "工单流转操作",
+                    "parameters": [
+                        ticket_id,
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": sorted(ACTIONS)},
+                        },
+                    ],
+                    "requestBody": _body({"type": "object"}),
+                    "responses": {
+                        "200": _json({"type": "object"}),
+                        "401": _error(),
+                        "403": _error(),
+                        "404": _error(),
+                        "409": _error(),
+                        "422": _error(),
+                    },
+                }
+            },
+            "/api/knowledge": {
+                "get": {
+                    "summary": "知识库检索",
+                    "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {"200": _json({"type": "object"}), "401": _error()},
+                }
+            },
+            "/api/knowledge/{article_id}": {
+                "get": {
+                    "summary": "办事指南",
+                    "parameters": [
+                        {"name": "article_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "responses": {"200": _json({"type": "object"}), "401": _error(), "404": _error()},
+                }
+            },
+        },
+    }
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(document())
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/openapi.json", openapi_json)
