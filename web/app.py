@@ -9,10 +9,10 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web import auth, knowledge_api, openapi, tickets_api
+from web import auth, knowledge_api, live, open311, openapi, suggestions_api, tickets_api
 from web.errors import error_middleware
 from web.health import healthz
-from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
+from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY, REDIS_URL_KEY
 from web.sessions import SessionStore
 
 MAX_REQUEST_BYTES = 25 * 2**20  # attachments up to 20 MB plus form overhead
@@ -23,6 +23,7 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
         middlewares=[error_middleware, auth.session_middleware], client_max_size=MAX_REQUEST_BYTES
     )
     app[DB_KEY] = db
+    app[REDIS_URL_KEY] = redis_url
     app[DATA_DIR_KEY] = data_dir or Path("var")
 
     async def redis_client(app: web.Application) -> AsyncIterator[None]:
@@ -35,6 +36,9 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     app.router.add_get("/healthz", healthz)
     auth.add_routes(app)
     tickets_api.add_routes(app)
+    open311.add_routes(app)
     knowledge_api.add_routes(app)
+    suggestions_api.add_routes(app)
     openapi.add_routes(app)
+    live.add_routes(app)
     return app

@@ -181,6 +181,13 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/tickets/{ticket_id}/suggestions": {
+                "get": {
+                    "summary": "建议的诉求类型、分类与承办单位（派单目录规则 + 文本分类模型）",
+                    "parameters": [ticket_id],
+                    "responses": {"200": _json({"type": "object"}), "401": _error(), "404": _error()},
+                }
+            },
             "/api/knowledge": {
                 "get": {
                     "summary": "知识库检索",

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ticketing.demo.categories import CATEGORIES
 from dispatch.calendar_store import seed_calendar_days
 from dispatch.models import Assignment, DispatchRule
 from hotline.demo import seed_demo_if_empty
+from ticketing.demo.categories import CATEGORIES
 from ticketing.models import Category, KnowledgeArticle, OrgUnit, Ticket, TicketEvent, User, utcnow
 from ticketing.projection import replay, snapshot
 from ticketing.ticket_actions import events_of
@@ -49,7 +49,11 @@ def test_demo_city_is_complete_and_its_history_replays(db):
         assignments = Counter(a.status for a in s.execute(select(Assignment)).scalars())
         assert assignments["accepted"] > 0 and assignments["pending"] + assignments["signed"] > 0
         actions = Counter(s.execute(select(TicketEvent.action)).scalars())
-        assert actions["dispatch"] > actions["return"] > 0 and actions["close"] > 0 and actions["close_directly"] > 0
+        assert (
+            actions["dispatch"] > actions["return"] > 0
+            and actions["close"] > 0
+            and actions["close_directly"] > 0
+        )
 
         events_before = s.scalar(select(func.count()).select_from(TicketEvent))
 

@@ -1,0 +1,110 @@
+"""`GET /ws`: live ticket events for the consoles, filtered to what the user may see.
+
+A client passes the last event id it has (`?last_event_id=N`). The server first notes where the Redis
+stream ends, then sends what the database holds after N, then follows the stream from the noted
+point, skipping ids already sent: nothing missed between the two, nothing sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import WSMsgType, web
+
+from dispatch.operators import Operator
+from dispatch.visibility import can_see
+from ticketing.event_feed import events_after, summarise
+from ticketing.models import Ticket
+from ticketing.redis_feed import TICKET_EVENTS_STREAM
+from web.auth import operator_of
+from web.keys import DB_KEY, REDIS_URL_KEY
+
+CATCH_UP_LIMIT = 1000
+BLOCK_MS = 5000
+
+
+class Visibility:
+    """Per connection: once a ticket is visible it stays so (assignments are never deleted)."""
+
+    def __init__(self, app: web.Application, operator: Operator) -> None:
+        self.db, self.operator = app[DB_KEY], operator
+        self.visible: set[int] = set()
+
+    async def allows(self, ticket_id: int) -> bool:
+        if self.operator.at_platform or ticket_id in self.visible:
+            return True
+
+        def check() -> bool:
+            with self.db.read_session() as s:
+                return can_see(s, self.operator, ticket_id)
+
+        if await asyncio.to_thread(check):
+            self.visible.add(ticket_id)
+            return True
+        return False
+
+
+async def _stream_end(client: aioredis.Redis) -> str:
+    last = await client.xrevrange(TICKET_EVENTS_STREAM, count=1)
+    return last[0][0].decode() if last else "0"
+
+
+def _catch_up(app: web.Application, after: int) -> list[dict[str, Any]]:
+    with app[DB_KEY].read_session() as s:
+        rows = events_after(s, after, CATCH_UP_LIMIT)
+        tickets = {t.id: t for t in s.query(Ticket).filter(Ticket.id.in_({e.ticket_id for e in rows}))}
+        return [summarise(e, tickets[e.ticket_id].number, tickets[e.ticket_id].holder_unit_id) for e in rows]
+
+
+async def live(request: web.Request) -> web.WebSocketResponse:
+    operator = operator_of(request)
+    try:
+        last_sent = max(0, int(request.query.get("last_event_id", "0")))
+    except ValueError:
+        last_sent = 0
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    # Its own connection: a blocking XREAD must not hold the app's shared client (whose timeout is short).
+    client = aioredis.Redis.from_url(request.app[REDIS_URL_KEY])
+    visibility = Visibility(request.app, operator)
+
+    async def send(event: dict[str, Any]) -> None:
+        nonlocal last_sent
+        if event["id"] <= last_sent:
+            return
+        last_sent = event["id"]
+        if await visibility.allows(event["ticket_id"]):
+            await ws.send_str(json.dumps({"type": "ticket_event", "event": event}, ensure_ascii=False))
+
+    async def pump() -> None:
+        position = await _stream_end(client)
+        while True:  # the database may hold more than one batch after a long absence
+            batch = await asyncio.to_thread(_catch_up, request.app, last_sent)
+            for event in batch:
+                await send(event)
+            if len(batch) < CATCH_UP_LIMIT:
+                break
+        await ws.send_str(json.dumps({"type": "caught_up", "last_event_id": last_sent}))
+        while not ws.closed:
+            entries = await client.xread({TICKET_EVENTS_STREAM: position}, block=BLOCK_MS, count=100) or []
+            for _stream, items in entries:
+                for entry_id, fields in items:
+                    position = entry_id.decode()
+                    await send(json.loads(fields[b"event"]))
+
+    task = asyncio.create_task(pump())
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        task.cancel()
+        await client.aclose()
+    return ws
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/ws", live)
