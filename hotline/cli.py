@@ -94,6 +94,10 @@ def _prepare_database(settings: Settings, demo: bool, *, tickets: int = 2000, se
 
             credentials = seed_demo_if_empty(db, tickets=tickets, seed=seed)
             if credentials:
+                from dispatch.training import retrain_from_database
+
+                # The nightly retraining is hours away; the demo should suggest from its first call.
+                retrain_from_database(db, settings.suggesters_dir)
                 _print_credentials(credentials)
             return bool(credentials)
         return False
@@ -320,6 +324,79 @@ def dispatch_sweep(ctx: click.Context) -> None:
     finally:
         db.dispose()
     click.echo(f"adopted {report.adopted}; fired {report.fired or 'nothing'}")
+
+
+@dispatch_group.command("train")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of labelled texts; without it, train from the system's own finished tickets.",
+)
+@click.option("--text", "text_col", help="Column holding the request text.")
+@click.option("--label", "label_col", help="Column holding the label.")
+@click.option(
+    "--target",
+    type=click.Choice(["type", "category", "unit"]),
+    default="category",
+    show_default=True,
+    help="What the CSV's labels are: ticket types, category codes or unit codes.",
+)
+@click.pass_context
+def dispatch_train(
+    ctx: click.Context, csv_file: Path | None, text_col: str | None, label_col: str | None, target: str
+) -> None:
+    """Train the classifier the suggestions use (from a CSV, or from closed tickets)."""
+    from dispatch.suggestions import model_path
+
+    settings = _settings(ctx)
+    if csv_file is None:
+        from dispatch.training import retrain_from_database
+
+        db = _database(settings)
+        try:
+            trained = retrain_from_database(db, settings.suggesters_dir)
+        finally:
+            db.dispose()
+        for name, examples in trained.items():
+            click.echo(
+                f"{name}: trained on {examples} tickets -> {model_path(settings.suggesters_dir, name)}"
+            )
+        if not trained:
+            click.echo("nothing trained: too few finished tickets with confirmed labels")
+        return
+    if not text_col or not label_col:
+        raise click.UsageError("--csv needs --text and --label")
+    from dispatch.classifier_eval import CsvDataError, train_csv
+
+    try:
+        classifier = train_csv(csv_file, text_col, label_col)
+    except CsvDataError as error:
+        raise click.ClickException(str(error)) from None
+    path = classifier.save(model_path(settings.suggesters_dir, target))
+    meta = classifier.metadata
+    click.echo(
+        f"trained on {meta.n_samples} texts, {len(meta.labels)} labels, "
+        f"in {meta.train_seconds:.1f} s -> {path}"
+    )
+
+
+@dispatch_group.command("evaluate")
+@click.option(
+    "--csv", "csv_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--text", "text_col", required=True, help="Column holding the request text.")
+@click.option("--label", "label_col", required=True, help="Column holding the label.")
+@click.option("--seed", default=42, show_default=True, help="Seed of the stratified 80/20 split.")
+def dispatch_evaluate(csv_file: Path, text_col: str, label_col: str, seed: int) -> None:
+    """Train on a stratified 80 % of a CSV and print accuracy and macro-F1 on the other 20 %."""
+    from dispatch.classifier_eval import CsvDataError, evaluate_csv, format_report
+
+    try:
+        report = evaluate_csv(csv_file, text_col, label_col, seed=seed)
+    except CsvDataError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(format_report(report))
 
 
 @main.group()
