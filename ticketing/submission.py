@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from ticketing.errors import InvalidInput
 from ticketing.vocabulary import Channel, Grade, LabelledEnum, TicketType
@@ -60,8 +61,31 @@ def _check_length(value: str | None, limit: int, code: str, what: str, field_nam
         raise _reject(code, f"{what}过长：{len(value)} 字，最多 {limit} 字", field_name)
 
 
+_TYPE_NAMES = {str: "文本", float: "数字", bool: "true/false", dict: "对象"}
+
+
+def _accepted_type(hint: Any) -> type:
+    """The one non-None type of a field's annotation (`str | None` → str)."""
+    if isinstance(hint, types.UnionType):
+        return next(arg for arg in get_args(hint) if arg is not type(None))
+    return getattr(hint, "__origin__", hint)
+
+
+def _check_types(sub: Submission) -> None:
+    """Channels hand over decoded JSON, so a field may hold any JSON value: refuse the wrong kinds here
+    rather than fail deep inside intake. Integers are numbers; true/false is not."""
+    for name, hint in get_type_hints(Submission).items():
+        value, accepted = getattr(sub, name), _accepted_type(hint)
+        if value is None:
+            continue
+        numeric = accepted is float and isinstance(value, int | float) and not isinstance(value, bool)
+        if not (numeric or isinstance(value, accepted)):
+            raise _reject("invalid_field_type", f"字段 {name} 应为{_TYPE_NAMES[accepted]}", name)
+
+
 def validate(sub: Submission) -> Submission:
     """A cleaned copy of `sub`, or InvalidInput naming the first problem (nothing has been written)."""
+    _check_types(sub)
     channel = Channel(_parse_enum(Channel, sub.channel, "invalid_channel", "受理渠道", "channel"))
     content = (sub.content or "").strip()
     if not content:

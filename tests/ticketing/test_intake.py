@@ -115,6 +115,10 @@ def test_voicemail_becomes_a_draft(db):
         ({"grade": "特急"}, "invalid_grade"),
         ({"channel": "fax"}, "invalid_channel"),
         ({"latitude": 95.0, "longitude": 10.0}, "invalid_location"),
+        ({"title": []}, "invalid_field_type"),  # decoded JSON of the wrong kind, found by schemathesis
+        ({"latitude": True, "longitude": 10.0}, "invalid_field_type"),
+        ({"anonymous": "yes"}, "invalid_field_type"),
+        ({"extra": ["a"]}, "invalid_field_type"),
     ],
 )
 def test_bad_input_is_refused_with_a_stable_code_and_nothing_is_written(db, overrides, code):
