@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 from sqlalchemy import select
@@ -70,7 +70,9 @@ async def _read_upload(request: web.Request) -> tuple[str, str, str, bytes]:
             data = await part.read(decode=False)
             if len(data) > UPLOAD_LIMIT:
                 raise InvalidInput(f"文件过大：最多 {UPLOAD_LIMIT} 字节", code="file_too_large")
-            file_part = (part.filename or "", part.headers.get("Content-Type", ""), bytes(data))
+            # aiohttp's own client percent-encodes non-ASCII names; browsers send them raw.
+            name = unquote(part.filename or "")
+            file_part = (name, part.headers.get("Content-Type", ""), bytes(data))
     if file_part is None:
         raise InvalidInput("缺少文件（字段 file）", code="file_required", field="file")
     filename, content_type, data = file_part

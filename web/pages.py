@@ -18,7 +18,7 @@ from dispatch.models import Assignment
 from dispatch.operators import Operator
 from dispatch.returns import RETURN_REASONS
 from dispatch.visibility import can_see
-from ticketing.models import OrgUnit, Ticket, TicketEvent
+from ticketing.models import Category, OrgUnit, Ticket, TicketEvent
 from ticketing.ticket_actions import events_of
 from ticketing.vocabulary import Grade, Role, TicketType
 from web import worklists
@@ -194,6 +194,8 @@ def _ticket_page_data(session: Any, operator: Operator, ticket_id: int) -> dict[
         a["status_label"] = worklists.ASSIGNMENT_STATUS_LABELS.get(a["status"], a["status"])
     detail = ticket_detail(ticket, operator)
     detail["holder_unit_name"] = names.get(ticket.holder_unit_id or 0, "—")
+    category = session.get(Category, ticket.category_code) if ticket.category_code else None
+    detail["category_label"] = f"{category.name}（{category.code}）" if category else "—"
     return {
         "ticket": detail,
         "events": [describe(e, names) for e in reversed(events)],  # newest first: what happened last
@@ -213,6 +215,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     if data is None:
         return _denied(request, "工单不存在，或不在您的权限范围内。", status=404)
     context = _page_context(request, f"工单 {data['ticket']['number']}")
+    context["unit_name"] = await _unit_name(request, request[OPERATOR].unit_id)
     context["last_event_id"] = await _read(request, _last_event_id)
     return render("ticket.html", **data, **context)
 

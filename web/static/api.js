@@ -26,7 +26,7 @@ export async function api(method, url, body) {
   const response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    if (response.status === 401) {
+    if (response.status === 401 && url !== "/api/session") {  // the session ran out: log in again
       location.href = "/login?next=" + encodeURIComponent(location.pathname);
     }
     const error = data.error || {};

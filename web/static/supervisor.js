@@ -17,8 +17,9 @@ document.querySelectorAll(".sv-card button[data-kind]").forEach((button) => {
   });
 });
 
+const me = Number(document.querySelector('meta[name="user-id"]').content);
 connectLive({
   onTicketEvent: (event) => {
-    if (["warn", "urge", "supervise", "sign", "reply"].includes(event.action)) document.getElementById("live-banner").hidden = false;
+    if (event.actor_user_id !== me && ["warn", "urge", "supervise", "sign", "reply"].includes(event.action)) document.getElementById("live-banner").hidden = false;
   },
 });

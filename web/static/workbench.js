@@ -16,6 +16,11 @@ async function uploadAll(task, input) {
 }
 
 document.querySelectorAll("#inbox details.task").forEach((task) => {
+  const files = task.querySelector("input[name=files]");
+  files?.addEventListener("change", () => {
+    files.parentElement.querySelector(".names").textContent = [...files.files].map((f) => f.name).join("、") || "未选择文件";
+  });
+
   task.querySelector('[data-action="sign"]')?.addEventListener("click", async (event) => {
     if (await run(event.currentTarget, () => api("POST", path(task, "sign"), { assignment_id: assignment(task) }), "已签收")) reloadSoon();
   });
