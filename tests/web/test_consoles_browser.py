@@ -241,6 +241,38 @@ def test_agent_takes_a_call_registers_and_dispatches_then_the_department_replies
         ).scalar_one()
         assert reply.payload["attachment_ids"] == [photo.id]
 
+    agent.goto(f"{site.url}/tickets/{ticket_id}")
+    timeline = agent.inner_text("#timeline")
+    for step in ("受理", "派单", "签收", "添加附件", "回复"):
+        assert step in timeline
+    assert "已安排环卫车辆清运" in timeline and "已解决" in timeline
+    assert agent.locator("img.thumb").evaluate("img => img.complete && img.naturalWidth") == 2
+    shoot(agent, "ticket-page-replied")
+
+
+def test_agent_answers_from_the_knowledge_base_and_closes_directly(browser, site):
+    agent = login(browser, site, "agent01")
+    agent.fill("#f-phone", "13800138000")
+    agent.fill("#f-content", "来电咨询社保卡丢了怎么补办。")
+    agent.fill("#kb-q", "社保卡 挂失 补办")
+    agent.press("#kb-q", "Enter")
+    article = agent.locator("#kb-results li:has-text('社会保障卡挂失与补换')")
+    article.locator("a").click()  # the full guide opens in place
+    article.locator(".kb-detail p").first.wait_for()
+    shoot(agent, "agent-knowledge")
+    article.locator("button:has-text('直接办结')").click()
+    agent.wait_for_selector("#ticket-badge:has-text('已办结')")
+    number = agent.inner_text("#ticket-badge").split()[-1]
+    with site.db.read_session() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert (ticket.status, ticket.ticket_type) == ("closed", "consultation")
+        closing = s.execute(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "close_directly"
+            )
+        ).scalar_one()
+        assert "社会保障卡挂失与补换" in closing.payload["answer"]
+
 
 def _late_ticket(site: Site) -> tuple[int, str]:
     """A ticket dispatched to 城管局 that nobody signs; the sweep, run a month ahead, finds it late."""

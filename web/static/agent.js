@@ -109,6 +109,7 @@ function formBody() {
 let formKey = crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
 function newForm() {
   ticket = null;
+  touched.clear();
   formKey = crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
   $("intake-form").reset();
   $("f-category").replaceChildren(h("option", { value: "" }, "（不指定）"));
@@ -124,6 +125,11 @@ function chip(label, confidence, onClick) {
     h("span", { class: "conf" }, Math.round(confidence * 100) + "%"));
 }
 
+// A confident suggestion fills a field the agent has not chosen by hand; a weak one stays a chip.
+const AUTO_APPLY = 0.3;
+const touched = new Set();
+["f-type", "f-category"].forEach((id) => $(id).addEventListener("change", () => touched.add(id)));
+
 function showSuggestions(result) {
   lastSuggestions = result;
   const box = $("suggestions");
@@ -137,6 +143,8 @@ function showSuggestions(result) {
   if (result.unit.length) rows.push(h("div", {}, h("b", {}, "承办："), ...result.unit.map((s) =>
     chip(s.label + (s.source === "rule" ? "（派单目录）" : ""), s.confidence, () => { if (s.unit_id) $("dispatch-unit").value = s.unit_id; }))));
   if (!rows.length) rows.push(h("span", { class: "muted" }, "暂无建议（模型尚未训练或内容过短）"));
+  if (!touched.has("f-type") && result.type[0]?.confidence >= AUTO_APPLY) $("f-type").value = result.type[0].value;
+  if (!touched.has("f-category") && result.category[0]?.confidence >= AUTO_APPLY) $("f-category").value = result.category[0].value;
   box.replaceChildren(h("h3", {}, "智能建议"), ...rows);
   box.hidden = false;
   showDuplicates(result.duplicates || []);
@@ -211,6 +219,8 @@ $("btn-dispatch").addEventListener("click", async (event) => {
 });
 
 // ---- knowledge base -------------------------------------------------------------------------------
+const GUIDE_LABELS = { conditions: "办理条件", materials: "所需材料", time_limit: "办理时限", place: "办理地点", phone: "咨询电话", fees: "收费标准" };
+
 async function closeDirectly(button, article) {
   if (!$("f-content").value.trim()) $("f-content").value = `来电咨询：${article.title}`;
   if (!$("f-type").disabled) $("f-type").value = "consultation";
@@ -240,8 +250,8 @@ $("kb-form").addEventListener("submit", async (event) => {
         e.preventDefault();
         if (detail.hidden && !detail.childElementCount) {
           const full = await api("GET", "/api/knowledge/" + article.id);
-          detail.append(...["conditions", "materials", "time_limit", "place", "phone", "fees"]
-            .filter((k) => full[k]).map((k) => h("p", {}, full[k])));
+          detail.append(...Object.entries(GUIDE_LABELS)
+            .filter(([k]) => full[k]).map(([k, label]) => h("p", {}, h("b", {}, label + "："), full[k])));
         }
         detail.hidden = !detail.hidden;
       } }, article.title),
