@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.alarms import AWAITING_DISPATCH, PENDING, REPLIED, SIGNED
 from dispatch.assignments import HELPER, LEAD, PLATFORM
-from dispatch.models import Assignment, SupervisionNotice
+from dispatch.models import Assignment, ExtensionRequest, SupervisionNotice
 from dispatch.operators import Operator
 from dispatch.visibility import subtree
 from ticketing.models import OrgUnit, Ticket
@@ -96,7 +96,8 @@ def _finish(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]:
-    """Tickets the unit must dispatch (or sign first), and replies from below awaiting its review."""
+    """Tickets the unit must dispatch (or sign first); replies and extension requests from below
+    awaiting its decision."""
     unit = operator.unit_id
     rows: list[dict[str, Any]] = []
     own = session.execute(
@@ -136,6 +137,17 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
         .limit(LIMIT)
     ).all()
     rows.extend(_row(t, a, operator, "review") for a, t in review)
+    extensions = session.execute(
+        select(ExtensionRequest, Assignment, Ticket)
+        .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
+        .join(Ticket, Ticket.id == Assignment.ticket_id)
+        .where(Assignment.dispatched_by_unit_id == unit, ExtensionRequest.status == "pending")
+        .limit(LIMIT)
+    ).all()
+    for request, assignment, ticket in extensions:
+        row = _row(ticket, assignment, operator, "extension")
+        row["extension"] = {"id": request.id, "working_days": request.working_days, "reason": request.reason}
+        rows.append(row)
     return _finish(session, rows)
 
 

@@ -140,6 +140,15 @@ async def test_worklists_follow_the_ticket_down_the_levels(client, city):
     assert [r["task"] for r in queue] == ["dispatch"]
     inbox = (await (await client.get("/api/worklist/inbox")).json())["items"]
     assert [(r["ticket"]["id"], r["task"]) for r in inbox] == [(ticket, "reply")]
+    asked = await client.post(
+        f"/api/tickets/{ticket}/actions/request_extension",
+        json={"assignment_id": assignment, "working_days": 3, "reason": "需协调多个部门"},
+        headers=headers,
+    )
+    assert asked.status == 200, await asked.text()
+    await as_user(client, "city")  # the level above decides: it finds the request in its queue
+    queue = (await (await client.get("/api/worklist/queue")).json())["items"]
+    assert [(r["task"], r["extension"]["working_days"]) for r in queue] == [("extension", 3)]
 
     await as_user(client, "other_street")
     assert (await (await client.get("/api/worklist/inbox")).json())["items"] == []

@@ -83,7 +83,12 @@ function onCallEvent(event) {
     case "transcript_final": transcript(event, true); break;
     case "ended":
     case "abandoned":
-      if (call && event.call_id === call.id) { $("call-status").textContent = "已挂机"; $("call-panel").classList.remove("ringing"); }
+      if (call && event.call_id === call.id) {
+        $("call-status").textContent = "已挂机";
+        $("call-panel").classList.remove("ringing");
+        // 话后处理 keeps the next call away while the agent finishes the ticket; 示闲 ends it.
+        if (event.kind === "ended") api("PUT", "/api/agent/state", { state: "after_call_work" }).then((s) => showState(s.state)).catch(() => {});
+      }
       break;
     default: break;
   }

@@ -18,19 +18,21 @@ const ACTIONS = {
   sign: (row) => api("POST", `/api/tickets/${row.dataset.ticket}/actions/sign`, { assignment_id: Number(row.dataset.assignment) }),
   dispatch: (row) => api("POST", `/api/tickets/${row.dataset.ticket}/actions/dispatch`, { unit_id: Number(row.querySelector("select.unit").value) }),
   accept: (row) => api("POST", `/api/tickets/${row.dataset.ticket}/actions/review`, { accept: true }),
+  approve: (row, button) => api("POST", `/api/tickets/${row.dataset.ticket}/actions/decide_extension`, { request_id: Number(button.dataset.request), approve: true }),
+  refuse: (row, button) => api("POST", `/api/tickets/${row.dataset.ticket}/actions/decide_extension`, { request_id: Number(button.dataset.request), approve: false }),
   reject: (row) => {
     const reason = prompt("退回重办的理由：");
     if (!reason) return Promise.reject(new Error("已取消"));
     return api("POST", `/api/tickets/${row.dataset.ticket}/actions/review`, { accept: false, reason });
   },
 };
-const DONE = { sign: "已签收", dispatch: "已派单", accept: "审核通过", reject: "已退回重办" };
+const DONE = { sign: "已签收", dispatch: "已派单", accept: "审核通过", reject: "已退回重办", approve: "已同意延期", refuse: "已驳回延期申请" };
 
 document.querySelectorAll("#queue button[data-action]").forEach((button) => {
   button.addEventListener("click", async () => {
     const row = button.closest("tr");
     const action = button.dataset.action;
     if (action === "suggest") { await suggest(row, button); return; }
-    if (await run(button, () => ACTIONS[action](row), DONE[action])) reloadSoon();
+    if (await run(button, () => ACTIONS[action](row, button), DONE[action])) reloadSoon();
   });
 });
