@@ -18,7 +18,7 @@ from dispatch.withdrawal import tell_merged_children
 from ticketing.errors import IllegalTransition, InvalidInput, NotFound
 from ticketing.models import OrgUnit, Ticket, TicketEvent
 from ticketing.ticket_actions import load_for_update, perform
-from ticketing.vocabulary import Grade, OrgKind, TicketStatus
+from ticketing.vocabulary import Grade, OrgKind, Role, TicketStatus
 
 ARBITRATION_FLAG = "arbitration_required"
 
@@ -99,6 +99,12 @@ def _validate_grade(grade: str | None) -> str | None:
         raise InvalidInput(f"紧急程度无效：{grade}", code="invalid_grade") from None
 
 
+def _first_level_by_agent(operator: Operator, holder_id: int | None) -> bool:
+    """12345 agents dispatch what they register (一级派单) from the platform; lower levels dispatch
+    through their own dispatchers."""
+    return operator.role == Role.AGENT.value and operator.at_platform and operator.unit_id == holder_id
+
+
 def dispatch_ticket(
     ctx: Context,
     operator: Operator,
@@ -115,7 +121,8 @@ def dispatch_ticket(
     training signal whether the dispatcher agreed or not."""
     ticket = load_for_update(ctx.session, ticket_id)
     holder_id = ticket.holder_unit_id
-    require_dispatcher_of(operator, holder_id)
+    if not _first_level_by_agent(operator, holder_id):
+        require_dispatcher_of(operator, holder_id)
     if _arbitration_pending(ticket):
         raise IllegalTransition(
             "该工单已两次退单，须由市级平台争议审核后指定承办单位", code="arbitration_required"

@@ -9,7 +9,19 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web import auth, knowledge_api, live, open311, openapi, suggestions_api, tickets_api
+from web import (
+    agent_api,
+    attachments_api,
+    auth,
+    knowledge_api,
+    live,
+    open311,
+    openapi,
+    pages,
+    suggestions_api,
+    tickets_api,
+    worklists_api,
+)
 from web.errors import error_middleware
 from web.health import healthz
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY, REDIS_URL_KEY
@@ -41,4 +53,8 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     suggestions_api.add_routes(app)
     openapi.add_routes(app)
     live.add_routes(app)
+    agent_api.add_routes(app)
+    worklists_api.add_routes(app)
+    attachments_api.add_routes(app)
+    pages.add_routes(app)
     return app

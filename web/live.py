@@ -1,14 +1,19 @@
-"""`GET /ws`: live ticket events for the consoles, filtered to what the user may see.
+"""`GET /ws`: live ticket events for the consoles, filtered to what the user may see, and call events
+from telephony (`hotline:call-events`) for the agent each names and for supervisors.
 
 A client passes the last event id it has (`?last_event_id=N`). The server first notes where the Redis
 stream ends, then sends what the database holds after N, then follows the stream from the noted
 point, skipping ids already sent: nothing missed between the two, nothing sent twice.
+
+Call events are transient (the database keeps the call record, not each ringing): a client gets those
+published after it connected, or after `?last_call_event=<stream id>` when it reconnects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -16,14 +21,18 @@ from aiohttp import WSMsgType, web
 
 from dispatch.operators import Operator
 from dispatch.visibility import can_see
+from ticketing.call_bus import CALL_EVENTS_STREAM
 from ticketing.event_feed import events_after, summarise
-from ticketing.models import Ticket
+from ticketing.models import Ticket, User
 from ticketing.redis_feed import TICKET_EVENTS_STREAM
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_URL_KEY
+from web.serialize import sees_full_numbers
 
 CATCH_UP_LIMIT = 1000
 BLOCK_MS = 5000
+CALL_WATCHING_ROLES = frozenset({"supervisor", "admin"})  # they see every call, not only their own
+STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
 class Visibility:
@@ -47,9 +56,18 @@ class Visibility:
         return False
 
 
-async def _stream_end(client: aioredis.Redis) -> str:
-    last = await client.xrevrange(TICKET_EVENTS_STREAM, count=1)
+async def _stream_end(client: aioredis.Redis, stream: str = TICKET_EVENTS_STREAM) -> str:
+    last = await client.xrevrange(stream, count=1)
     return last[0][0].decode() if last else "0"
+
+
+def _username(app: web.Application, operator: Operator) -> str:
+    with app[DB_KEY].read_session() as s:
+        return s.get_one(User, operator.user_id).username
+
+
+def call_event_for(event: dict[str, Any], username: str, operator: Operator) -> bool:
+    return event.get("agent") == username or operator.role in CALL_WATCHING_ROLES
 
 
 def _catch_up(app: web.Application, after: int) -> list[dict[str, Any]]:
@@ -70,6 +88,8 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     # Its own connection: a blocking XREAD must not hold the app's shared client (whose timeout is short).
     client = aioredis.Redis.from_url(request.app[REDIS_URL_KEY])
     visibility = Visibility(request.app, operator)
+    username = await asyncio.to_thread(_username, request.app, operator)
+    resume_calls = request.query.get("last_call_event", "")
 
     async def send(event: dict[str, Any]) -> None:
         nonlocal last_sent
@@ -77,10 +97,18 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             return
         last_sent = event["id"]
         if await visibility.allows(event["ticket_id"]):
+            if not sees_full_numbers(operator):  # the register event's payload holds the caller's number
+                event = {
+                    **event,
+                    "payload": {k: v for k, v in (event["payload"] or {}).items() if k != "contact_phone"},
+                }
             await ws.send_str(json.dumps({"type": "ticket_event", "event": event}, ensure_ascii=False))
 
     async def pump() -> None:
         position = await _stream_end(client)
+        call_position = (
+            resume_calls if STREAM_ID.match(resume_calls) else await _stream_end(client, CALL_EVENTS_STREAM)
+        )
         while True:  # the database may hold more than one batch after a long absence
             batch = await asyncio.to_thread(_catch_up, request.app, last_sent)
             for event in batch:
@@ -89,11 +117,19 @@ async def live(request: web.Request) -> web.WebSocketResponse:
                 break
         await ws.send_str(json.dumps({"type": "caught_up", "last_event_id": last_sent}))
         while not ws.closed:
-            entries = await client.xread({TICKET_EVENTS_STREAM: position}, block=BLOCK_MS, count=100) or []
-            for _stream, items in entries:
+            streams = {TICKET_EVENTS_STREAM: position, CALL_EVENTS_STREAM: call_position}
+            entries = await client.xread(streams, block=BLOCK_MS, count=100) or []  # type: ignore[arg-type]
+            for stream, items in entries:
                 for entry_id, fields in items:
-                    position = entry_id.decode()
-                    await send(json.loads(fields[b"event"]))
+                    event = json.loads(fields[b"event"])
+                    if stream.decode() == TICKET_EVENTS_STREAM:
+                        position = entry_id.decode()
+                        await send(event)
+                        continue
+                    call_position = entry_id.decode()
+                    if call_event_for(event, username, operator):
+                        message = {"type": "call_event", "stream_id": call_position, "event": event}
+                        await ws.send_str(json.dumps(message, ensure_ascii=False))
 
     task = asyncio.create_task(pump())
     try:

@@ -60,6 +60,12 @@ def _submission_schema() -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    doc = _core_document()
+    doc["paths"].update(_console_paths())
+    return doc
+
+
+def _core_document() -> dict[str, Any]:
     ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     return {
         "openapi": "3.0.3",
@@ -204,6 +210,124 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), "401": _error(), "404": _error()},
                 }
             },
+        },
+    }
+
+
+def _console_paths() -> dict[str, Any]:
+    """The consoles' own calls (agent desk, worklists, supervision, attachments)."""
+    ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ok = {"200": _json({"type": "object"}), "401": _error(), "403": _error()}
+    states = ["ready", "not_ready", "after_call_work"]
+    return {
+        "/api/agent/state": {
+            "get": {"summary": "座席状态（话务员）", "responses": ok},
+            "put": {
+                "summary": "切换座席状态：示闲、示忙、话后处理",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["state"],
+                        "properties": {"state": {"type": "string", "enum": states}},
+                    }
+                ),
+                "responses": {**ok, "422": _error()},
+            },
+        },
+        "/api/callers/history": {
+            "get": {
+                "summary": "来电号码的归属地、运营商与历史工单（话务员）",
+                "parameters": [
+                    {"name": "phone", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {**ok, "422": _error()},
+            }
+        },
+        "/api/intake/preview": {
+            "post": {
+                "summary": "登记前的智能建议（类型、分类、承办单位）与疑似重复工单，不写入任何数据",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["content"],
+                        "properties": {
+                            "content": {"type": "string", "minLength": 1},
+                            "contact_phone": {"type": "string"},
+                            "address": {"type": "string"},
+                        },
+                    }
+                ),
+                "responses": {**ok, "422": _error()},
+            }
+        },
+        "/api/worklist/queue": {
+            "get": {"summary": "本单位派单队列：待派单、待签收、待审核", "responses": ok}
+        },
+        "/api/worklist/inbox": {"get": {"summary": "本单位承办收件箱：待签收、办理中", "responses": ok}},
+        "/api/units/children": {"get": {"summary": "本单位的下一级单位（可派往的单位）", "responses": ok}},
+        "/api/supervision/board": {"get": {"summary": "督办看板：红牌、黄牌、督办单、催办", "responses": ok}},
+        "/api/tickets/{ticket_id}/supervision": {
+            "post": {
+                "summary": "人工催办或督办（督办员、领导）",
+                "parameters": [ticket_id],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["kind"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": ["urge", "supervise"]},
+                            "note": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                ),
+                "responses": {**ok, "404": _error(), "409": _error(), "422": _error()},
+            }
+        },
+        "/api/tickets/{ticket_id}/attachments": {
+            "get": {
+                "summary": "工单附件与录音",
+                "parameters": [ticket_id],
+                "responses": {**ok, "404": _error()},
+            },
+            "post": {
+                "summary": "上传附件（multipart/form-data：file，可选 kind）",
+                "parameters": [ticket_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "kind": {"type": "string", "enum": ["image", "document", "audio"]},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json({"type": "object"}, "已保存"),
+                    **ok,
+                    "404": _error(),
+                    "422": _error(),
+                },
+            },
+        },
+        "/api/attachments/{attachment_id}/content": {
+            "get": {
+                "summary": "附件内容（支持 Range，录音可拖动播放）",
+                "parameters": [
+                    {"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {"description": "文件内容"},
+                    "206": {"description": "部分内容（Range）"},
+                    "401": _error(),
+                    "404": _error(),
+                },
+            }
         },
     }
 

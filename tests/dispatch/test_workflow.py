@@ -307,3 +307,17 @@ def test_merge_children_hear_the_parents_answer_and_cancel(db, city):
         assert events_of(s, child)[-1].payload["answer"] == "已告知疏通电话，物业已处理"
     act(db, clock, cancel, withdrawn, Actor("市民（电话撤单）"), "问题已自行解决")
     assert ticket_row(db, withdrawn).status == "cancelled"
+
+
+def test_platform_agent_dispatches_first_level_only(db, city):
+    clock, t = Clock(), new_ticket(db)
+    agent = city.op(db, "agent")
+    act(db, clock, dispatch_ticket, agent, t, city.district)
+    assert ticket_row(db, t).holder_unit_id == city.district
+    act(db, clock, sign, city.op(db, "district"), lead_of(db, t, city.district))
+    before = actions(db, t)
+    # Lower levels stay with their dispatchers: an agent cannot act for the district.
+    with pytest.raises(Forbidden) as error:
+        act(db, clock, dispatch_ticket, agent, t, city.street)
+    assert error.value.code == "not_a_dispatcher"
+    assert actions(db, t) == before

@@ -1,0 +1,367 @@
+"""The consoles in a real browser (Debian's chromium through Playwright, headless) against the real
+app on a real port, over the demo city on SQLite and a real redis-server.
+
+The walk: an agent takes a call that pops up on screen, registers a ticket from it and dispatches
+it; the department's handler signs and replies with a photo; a supervisor sees a red card once a
+ticket runs late (the sweep with a `now` in the future) and urges it; the ticket page shows the
+timeline, the recording's player and the transcript. Screenshots of every console at 1366×768 go
+to $HOTLINE_SCREENS_DIR (default /tmp/screens).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import zlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from dispatch.context import dispatch_context
+from dispatch.graded_dispatch import dispatch_ticket
+from dispatch.operators import operator_for
+from dispatch.supervision import sweep
+from dispatch.training import retrain_from_database
+from hotline.demo import seed_demo_if_empty
+from tests.conftest import new_database_url
+from tests.support.app_server import AppServer
+from ticketing.attachments import store_attachment
+from ticketing.call_bus import CallEvent, CallEventKind, agent_state, publish_call_event
+from ticketing.db import Database
+from ticketing.intake import submit
+from ticketing.models import Attachment, OrgUnit, Ticket, TicketEvent, User, utcnow
+from ticketing.redis_feed import RedisEventPublisher
+from ticketing.submission import Submission
+from ticketing.ticket_actions import Actor, load_for_update
+from web.app import create_app
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+SCREENS = Path(os.environ.get("HOTLINE_SCREENS_DIR", "/tmp/screens"))
+CALLER = "+8613912345678"
+
+
+class Site:
+    def __init__(self, url: str, db: Database, redis_url: str, passwords: dict[str, str], data_dir: Path):
+        self.url, self.db, self.redis_url, self.passwords, self.data_dir = (
+            url,
+            db,
+            redis_url,
+            passwords,
+            data_dir,
+        )
+
+    def unit_id(self, code: str) -> int:
+        with self.db.read_session() as s:
+            return s.execute(select(OrgUnit.id).where(OrgUnit.code == code)).scalar_one()
+
+    def operator(self, username: str):
+        with self.db.read_session() as s:
+            return operator_for(s, s.execute(select(User.id).where(User.username == username)).scalar_one())
+
+
+@pytest.fixture(scope="module")
+def site(request, tmp_path_factory, redis_server):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run scripts/install-system-packages.sh")
+    data_dir = tmp_path_factory.mktemp("console-data")
+    url = new_database_url("sqlite", request, data_dir)
+    db = Database(url, publisher=RedisEventPublisher.from_url(redis_server.url))
+    credentials = seed_demo_if_empty(db, tickets=80)
+    retrain_from_database(db, data_dir / "suggesters")
+    server = AppServer(create_app(db, redis_server.url, data_dir))
+    server.start()
+    yield Site(server.url, db, redis_server.url, {u: p for u, _r, p in credentials}, data_dir)
+    server.stop()
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def screens_dir():
+    shutil.rmtree(SCREENS, ignore_errors=True)
+    SCREENS.mkdir(parents=True)
+    return SCREENS
+
+
+def login(browser, site: Site, username: str):
+    page = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    page.set_default_timeout(10_000)
+    page.goto(site.url + "/")
+    page.wait_for_url("**/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.passwords[username])
+    page.click("button[type=submit]")
+    page.wait_for_selector("header.topbar")
+    return page
+
+
+def shoot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENS / f"{name}.png"))
+
+
+def png_bytes() -> bytes:
+    """A real 2×2 PNG, so the upload passes the server's magic-number check."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    samples = b"\x00\x00" * int(seconds * rate)
+    header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt "
+    header += (
+        struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(samples))
+    )
+    return header + samples
+
+
+def open_task(page, number: str):
+    task = page.locator(f"details.task:has(a:text-is('{number}'))")
+    task.wait_for(state="attached")
+    if task.get_attribute("open") is None:
+        task.locator("summary .title").click()
+    return task
+
+
+def call_event(kind: CallEventKind, call_id: str, **fields) -> CallEvent:
+    return CallEvent(kind=kind, call_id=call_id, at=utcnow().isoformat(), **fields)
+
+
+def test_agent_takes_a_call_registers_and_dispatches_then_the_department_replies(browser, site):
+    client = redis.Redis.from_url(site.redis_url)
+    # The caller has called before: the pop must show that history.
+    submit(
+        site.db, Submission(channel="phone_agent", content="小区门口路灯不亮已一周。", contact_phone=CALLER)
+    )
+    agent = login(browser, site, "agent01")
+    assert agent.url.endswith("/agent")
+    agent.click("#presence [data-state=ready]")
+    agent.wait_for_selector("#state-badge.state-ready")
+    assert agent_state(client, "agent01")["state"] == "ready"
+
+    publish_call_event(client, call_event(CallEventKind.OFFERED, "call-1", agent="agent01", caller=CALLER))
+    publish_call_event(
+        client, call_event(CallEventKind.OFFERED, "call-x", agent="agent02", caller="+8613800000000")
+    )
+    agent.wait_for_selector("#call-card:not([hidden])")
+    assert agent.inner_text("#caller-number") == CALLER
+    agent.wait_for_selector("#caller-history li")
+    assert "路灯" in agent.inner_text("#caller-history")
+    assert agent.input_value("#f-phone") == CALLER
+    publish_call_event(client, call_event(CallEventKind.ANSWERED, "call-1", agent="agent01", caller=CALLER))
+    publish_call_event(
+        client, call_event(CallEventKind.TRANSCRIPT_PARTIAL, "call-1", agent="agent01", text="我要反映")
+    )
+    publish_call_event(
+        client,
+        call_event(
+            CallEventKind.TRANSCRIPT_FINAL, "call-1", agent="agent01", text="我要反映青石街道垃圾清运不及时"
+        ),
+    )
+    agent.wait_for_selector("#transcript .final")
+    assert "垃圾清运不及时" in agent.inner_text("#transcript")
+    assert "+8613800000000" not in agent.content()  # another agent's call never reaches this desk
+
+    agent.fill("#f-content", "来电人反映青石街道柳湾社区垃圾清运不及时，垃圾桶满溢，气味很大，要求尽快清运。")
+    agent.fill("#f-address", "青石街道柳湾社区")
+    agent.click("#btn-suggest")
+    agent.wait_for_selector("#suggestions:not([hidden])")
+    shoot(agent, "agent-call-pop")
+    agent.click("#btn-register")
+    agent.wait_for_selector("#ticket-badge:not([hidden])")
+    number = agent.inner_text("#ticket-badge").split()[-1]
+    with site.db.read_session() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert ticket.contact_phone == CALLER and "垃圾清运不及时" in (ticket.transcript or "")
+        ticket_id = ticket.id
+
+    department = site.unit_id("C03")
+    agent.select_option("#dispatch-unit", str(department))
+    agent.click("#btn-dispatch")
+    agent.wait_for_selector("#ticket-badge:has-text('已派单')")
+    shoot(agent, "agent-dispatched")
+    with site.db.read_session() as s:
+        row = s.get_one(Ticket, ticket_id)
+        assert (row.status, row.holder_unit_id) == ("dispatched", department)
+
+    handler = login(browser, site, "c03-handler")
+    assert handler.url.endswith("/workbench")
+    open_task(handler, number).locator("[data-action=sign]").click()
+    # Signing reloads the inbox; the task comes back with its reply form.
+    handler.wait_for_selector(f"details.task:has(a:text-is('{number}')) .reply-form", state="attached")
+    task = open_task(handler, number)
+    task.locator("textarea[name=text]").fill("已安排环卫车辆清运，并增加该点位清运频次为每日两次。")
+    task.locator("input[name=files]").set_input_files(
+        [{"name": "现场照片.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    shoot(handler, "workbench")
+    task.locator(".reply-form button[type=submit]").click()
+    handler.wait_for_selector(f"details.task:has(a:text-is('{number}'))", state="detached")
+    with site.db.read_session() as s:
+        assert s.get_one(Ticket, ticket_id).status == "replied"
+        photo = s.execute(select(Attachment).where(Attachment.ticket_id == ticket_id)).scalar_one()
+        assert photo.filename == "现场照片.png" and photo.kind == "image"
+        reply = s.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "reply")
+        ).scalar_one()
+        assert reply.payload["attachment_ids"] == [photo.id]
+
+    agent.goto(f"{site.url}/tickets/{ticket_id}")
+    timeline = agent.inner_text("#timeline")
+    for step in ("受理", "派单", "签收", "添加附件", "回复"):
+        assert step in timeline
+    assert "已安排环卫车辆清运" in timeline and "已解决" in timeline
+    assert agent.locator("img.thumb").evaluate("img => img.complete && img.naturalWidth") == 2
+    shoot(agent, "ticket-page-replied")
+
+
+def test_agent_answers_from_the_knowledge_base_and_closes_directly(browser, site):
+    agent = login(browser, site, "agent01")
+    agent.fill("#f-phone", "13800138000")
+    agent.fill("#f-content", "来电咨询社保卡丢了怎么补办。")
+    agent.fill("#kb-q", "社保卡 挂失 补办")
+    agent.press("#kb-q", "Enter")
+    article = agent.locator("#kb-results li:has-text('社会保障卡挂失与补换')")
+    article.locator("a").click()  # the full guide opens in place
+    article.locator(".kb-detail p").first.wait_for()
+    shoot(agent, "agent-knowledge")
+    article.locator("button:has-text('直接办结')").click()
+    agent.wait_for_selector("#ticket-badge:has-text('已办结')")
+    number = agent.inner_text("#ticket-badge").split()[-1]
+    with site.db.read_session() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        assert (ticket.status, ticket.ticket_type) == ("closed", "consultation")
+        closing = s.execute(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "close_directly"
+            )
+        ).scalar_one()
+        assert "社会保障卡挂失与补换" in closing.payload["answer"]
+
+
+def _late_ticket(site: Site) -> tuple[int, str]:
+    """A ticket dispatched to 城管局 that nobody signs; the sweep, run a month ahead, finds it late."""
+    result = submit(site.db, Submission(channel="phone_agent", content="道路井盖缺失，存在安全隐患。"))
+    with dispatch_context(site.db) as ctx:
+        dispatch_ticket(ctx, site.operator("dispatch"), result.ticket_id, site.unit_id("C03"))
+    sweep(site.db, now=utcnow() + timedelta(days=30))
+    return result.ticket_id, result.number
+
+
+def test_supervisor_sees_the_red_card_and_urges(browser, site):
+    ticket_id, number = _late_ticket(site)
+    supervisor = login(browser, site, "supervisor")
+    assert supervisor.url.endswith("/supervisor")
+    card = supervisor.locator(f"#lane-red .sv-card:has(a:text-is('{number}'))")
+    card.wait_for()
+    assert "红牌" in card.inner_text() and "催办" in card.inner_text()
+    card.locator("input.note").fill("请今日内签收并办理")
+    card.locator("button[data-kind=urge]").click()
+    card.locator(".done").wait_for()
+    shoot(supervisor, "supervisor-board")
+    with site.db.read_session() as s:
+        urges = s.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "urge")
+        ).scalars()
+        manual = [e for e in urges if e.payload.get("manual")]
+        assert [e.payload["note"] for e in manual] == ["请今日内签收并办理"]
+
+
+def test_dispatcher_queue_and_ticket_page_with_timeline_recording_and_masked_number(browser, site):
+    result = submit(
+        site.db,
+        Submission(
+            channel="phone_agent",
+            content="噪音扰民，夜间施工至凌晨。",
+            contact_phone=CALLER,
+            transcript="来电人：工地夜里一直施工\n话务员：好的，我帮您登记",
+        ),
+    )
+    with site.db.session() as s:
+        ticket = load_for_update(s, result.ticket_id)
+        store_attachment(
+            s,
+            site.data_dir,
+            ticket,
+            kind="audio",
+            filename="通话录音.wav",
+            content_type="audio/wav",
+            data=wav_bytes(),
+            actor=Actor("录音"),
+        )
+    dispatcher = login(browser, site, "dispatch")
+    assert dispatcher.url.endswith("/dispatch")
+    row = dispatcher.locator(f"#queue tr:has(a:text-is('{result.number}'))")
+    row.locator("[data-action=suggest]").click()
+    row.locator(".hint").wait_for()
+    shoot(dispatcher, "dispatch-queue")
+    row.locator("[data-action=dispatch]").click()
+    dispatcher.wait_for_selector(f"#queue tr:has(a:text-is('{result.number}'))", state="detached")
+
+    dispatcher.goto(f"{site.url}/tickets/{result.ticket_id}")
+    timeline = dispatcher.inner_text("#timeline")
+    assert "受理" in timeline and "派单" in timeline and "添加附件" in timeline
+    assert "****" in dispatcher.inner_text("dd.phone")  # a dispatcher never sees the full number
+    assert CALLER not in dispatcher.content()
+    audio = dispatcher.locator("audio")
+    assert audio.count() == 1
+    duration = audio.evaluate(
+        "a => new Promise(r => a.readyState >= 1 ? r(a.duration) : a.onloadedmetadata = () => r(a.duration))"
+    )
+    assert abs(duration - 1.0) < 0.05  # the player really loaded the recording through the API
+    assert "工地夜里一直施工" in dispatcher.inner_text("pre.transcript-text")
+    shoot(dispatcher, "ticket-page")
+
+
+def test_login_errors_in_chinese_and_pages_need_a_session(browser, site):
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.goto(site.url + "/agent")
+    page.wait_for_url("**/login?next=/agent")
+    page.fill("input[name=username]", "agent01")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert "密码" in page.inner_text("#login-error")
+    shoot(page, "login-error")
+    page.fill("input[name=password]", site.passwords["agent01"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/agent")
+    page.click("text=退出")
+    page.wait_for_url("**/login")
+    page.goto(site.url + "/dispatch")
+    page.wait_for_url("**/login?next=/dispatch")
