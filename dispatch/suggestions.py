@@ -90,7 +90,14 @@ def suggest(
                 result.category.append(
                     Suggested(s.label, category.name, round(s.confidence, 3), "classifier")
                 )
-    category_code = ticket.category_code or (result.category[0].value if result.category else None)
+    # A rule is as sure as the category it starts from: certain when a person set it, only as likely as
+    # the classifier's guess otherwise.
+    if ticket.category_code:
+        category_code, rule_confidence = ticket.category_code, 1.0
+    elif result.category:
+        category_code, rule_confidence = result.category[0].value, result.category[0].confidence
+    else:
+        category_code, rule_confidence = None, 0.0
     rule = match_rule(session, category_code, ticket.area_unit_id)
     if rule is not None and holder is not None:
         target = (
@@ -100,7 +107,7 @@ def suggest(
         )
         if target is not None:
             unit = session.get_one(OrgUnit, target)
-            result.unit.append(Suggested(unit.code, unit.name, 1.0, "rule"))
+            result.unit.append(Suggested(unit.code, unit.name, rule_confidence, "rule"))
     if "unit" in classifiers:
         for s in classifiers["unit"].suggest(text):
             unit = session.execute(select(OrgUnit).where(OrgUnit.code == s.label)).scalar_one_or_none()
@@ -110,6 +117,7 @@ def suggest(
                 and unit.code not in {u.value for u in result.unit}
             ):
                 result.unit.append(Suggested(unit.code, unit.name, round(s.confidence, 3), "classifier"))
+    result.unit.sort(key=lambda u: -u.confidence)  # stable: a rule stays first on a tie
     return result
 
 

@@ -60,8 +60,17 @@ def test_rule_comes_first_mapped_to_the_holders_child_then_the_classifier(db):
         result = suggest(s, s.get_one(Ticket, ticket_id), classifiers)
     assert [(t.value, t.label) for t in result.ticket_type] == [("complaint", "投诉"), ("help", "求助")]
     assert [c.value for c in result.category] == ["110301"]  # unknown codes are dropped
-    assert [(u.value, u.source) for u in result.unit] == [("D01", "rule"), ("C01", "classifier")]
-    # D01 is not repeated; the community is not a child of the platform
+    assert [(u.value, u.source, u.confidence) for u in result.unit] == [
+        ("D01", "rule", 0.9),  # as sure as the guessed category it came from
+        ("C01", "classifier", 0.6),
+    ]  # D01 is not repeated; the community is not a child of the platform
+    weak = {**classifiers, "category": FixedClassifier(("110301", 0.05))}
+    with db.read_session() as s:
+        units = suggest(s, s.get_one(Ticket, ticket_id), weak).unit
+    assert [(u.value, u.source, u.confidence) for u in units] == [
+        ("C01", "classifier", 0.6),
+        ("D01", "rule", 0.05),
+    ]
 
     with dispatch_context(db, NOW) as ctx:
         dispatch_ticket(ctx, city.op(db, "city"), ticket_id, city.department, suggestion=result.unit[0])
