@@ -21,6 +21,7 @@ from ticketing.models import Ticket
 from ticketing.redis_feed import TICKET_EVENTS_STREAM
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_URL_KEY
+from web.masking import masked_payload
 
 CATCH_UP_LIMIT = 1000
 BLOCK_MS = 5000
@@ -77,6 +78,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             return
         last_sent = event["id"]
         if await visibility.allows(event["ticket_id"]):
+            event = {**event, "payload": masked_payload(event.get("payload"), operator)}
             await ws.send_str(json.dumps({"type": "ticket_event", "event": event}, ensure_ascii=False))
 
     async def pump() -> None:
