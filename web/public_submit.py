@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from sqlalchemy import select
@@ -106,7 +107,8 @@ async def read_photo(field: object) -> Photo | None:
     data = await asyncio.to_thread(field.file.read)
     if not data:
         return None
-    return Photo(field.filename, field.content_type, data)
+    # aiohttp's own client percent-encodes non-ASCII names; browsers send them as UTF-8.
+    return Photo(unquote(field.filename), field.content_type, data)
 
 
 def _submission(req: PublicRequest, idempotency_key: str) -> Submission:
