@@ -71,5 +71,7 @@ def message_page(title: str, message: str, *, status: int = 200, back: str = "")
 def errors_block(messages: list[str]) -> str:
     if not messages:
         return ""
+    if len(messages) == 1:
+        return f'<div class="notice error" role="alert"><p>{esc(messages[0])}</p></div>'
     items = "".join(f"<li>{esc(m)}</li>" for m in messages)
     return f'<div class="notice error" role="alert"><ul>{items}</ul></div>'

@@ -60,16 +60,16 @@ def _submit_form(token: str, values: Mapping[str, Any], errors: list[str]) -> st
 {errors_block(errors)}
 <form class="panel" method="post" action="/public/submit" enctype="multipart/form-data" data-once>
   <input type="hidden" name="{form_tokens.FIELD}" value="{esc(token)}">
-  <label>诉求类型<select name="ticket_type">{_options(values.get("ticket_type"))}</select></label>
-  <label>诉求内容 <em>必填</em>
-    <textarea name="content" rows="6" required maxlength="{MAX_CONTENT_CHARS}"
-      placeholder="请写明事情经过、发生的时间和地点，以及您的具体诉求">{v("content")}</textarea></label>
-  <div class="row">
+  <div class="row three">
+    <label>诉求类型<select name="ticket_type">{_options(values.get("ticket_type"))}</select></label>
     <label>联系电话 <em>必填</em><input name="contact_phone" type="tel" inputmode="tel" required
       maxlength="20" autocomplete="tel" value="{v("contact_phone")}" placeholder="手机或固定电话"></label>
     <label>姓名（可不填）<input name="contact_name" maxlength="{MAX_NAME_CHARS}" autocomplete="name"
       value="{v("contact_name")}"></label>
   </div>
+  <label>诉求内容 <em>必填</em>
+    <textarea name="content" rows="5" required maxlength="{MAX_CONTENT_CHARS}"
+      placeholder="请写明事情经过、发生的时间和地点，以及您的具体诉求">{v("content")}</textarea></label>
   <label>发生地点（可不填）<input name="address" maxlength="{MAX_ADDRESS_CHARS}" value="{v("address")}"
       placeholder="如：某区某街道某小区附近"></label>
   <div class="row location">
@@ -78,10 +78,11 @@ def _submit_form(token: str, values: Mapping[str, Any], errors: list[str]) -> st
     <button type="button" class="secondary" data-locate hidden>使用我当前的位置</button>
     <span class="hint" data-locate-status></span>
   </div>
-  <label>现场照片（可不传，JPG/PNG/WebP，不超过 20 MB）<input name="photo" type="file"
-      accept="image/jpeg,image/png,image/webp"></label>
-  <p class="hint">您的电话号码只用于办理单位联系您和查询进度，不会公开。
-    公开的办件信息不含姓名、电话和门牌号。</p>
+  <div class="field">现场照片（可不传，JPG/PNG/WebP，不超过 20 MB）
+    <label class="file"><input name="photo" type="file" accept="image/jpeg,image/png,image/webp">
+      <span class="button secondary">选择照片</span><span class="hint" data-file-name></span></label>
+  </div>
+  <p class="hint">电话号码仅用于办理单位联系您和查询进度，不会公开；公开的办件信息不含姓名、电话和门牌号。</p>
   <button type="submit">提交诉求</button>
 </form>"""
 
@@ -193,7 +194,7 @@ def _card(item: dict[str, Any]) -> str:
     return f"""
 <article class="ticket">
   <header><span class="status {esc(item["status"])}">{esc(item["status_label"])}</span>
-    <strong>{esc(item["category"] or item["type_label"])}</strong>
+    <strong>{esc(item["category"] or "待分类")}</strong>
     <span class="district">{esc(item["district"] or "")}</span></header>
   <p class="meta">{esc(item["type_label"])} · 受理 {esc(_local(item["created_at"]))}{closed}</p>
   {reply}
@@ -202,7 +203,7 @@ def _card(item: dict[str, Any]) -> str:
 
 def _filters(request: web.Request, options: list[dict[str, str]]) -> str:
     status, district = request.query.get("status", ""), request.query.get("district", "")
-    statuses = [("", "全部"), ("open", "办理中"), ("closed", "已办结")]
+    statuses = [("", "全部状态"), ("open", "办理中"), ("closed", "已办结")]
     status_html = "".join(
         f'<option value="{v}"{" selected" if v == status else ""}>{label}</option>' for v, label in statuses
     )

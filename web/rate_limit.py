@@ -30,11 +30,11 @@ from web.public_html import message_page
 log = logging.getLogger(__name__)
 PREFIX = "hotline:ratelimit:"
 MESSAGE = "请求过于频繁，请 {seconds} 秒后再试"
-# Counts the request; the first one in a window sets the window's expiry. Returns count and ms left.
+# Counts the request; the first one in a window makes the counter expire once the window is over.
 INCREMENT = """
 local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
 """
 
 
@@ -108,12 +108,13 @@ class RateLimiter:
 
     async def retry_after(self, rule: str, client: str, limit: Limit) -> int | None:
         """None when the request is within `limit`, else the seconds until the client may retry."""
-        window = int(self.clock() // limit.window_s)
+        now = self.clock()
+        window = int(now // limit.window_s)
         key = f"{PREFIX}{rule}:{client}:{window}"
-        count, left_ms = await self.script(keys=[key], args=[limit.window_s * 1000])
+        count = await self.script(keys=[key], args=[limit.window_s])
         if int(count) <= limit.requests:
             return None
-        return max(1, math.ceil(int(left_ms) / 1000)) if int(left_ms) > 0 else limit.window_s
+        return max(1, math.ceil((window + 1) * limit.window_s - now))  # the next window starts afresh
 
 
 RATE_LIMITER_KEY: web.AppKey[RateLimiter] = web.AppKey("rate_limiter", RateLimiter)

@@ -160,3 +160,19 @@ def test_limits_are_settings():
     )
     with pytest.raises(ConfigError, match="rate_lookup_per_minute"):
         load_settings(environ={"HOTLINE_RATE_LOOKUP_PER_MINUTE": "-1"})
+
+
+async def test_retry_after_is_the_time_left_in_the_window(redis_url):
+    import redis.asyncio as aioredis
+
+    from web.rate_limit import RateLimiter
+
+    client = aioredis.Redis.from_url(redis_url)
+    limiter = RateLimiter(client, clock=lambda: 60 * 1_000_000 + 45.5)  # 45.5 s into a minute
+    try:
+        assert await limiter.retry_after("public", "203.0.113.9", Limit(1, 60)) is None
+        assert await limiter.retry_after("public", "203.0.113.9", Limit(1, 60)) == 15
+        assert await limiter.retry_after("public", "203.0.113.10", Limit(1, 60)) is None  # another client
+        assert 0 < await client.ttl(f"hotline:ratelimit:public:203.0.113.9:{1_000_000}") <= 60
+    finally:
+        await client.aclose()

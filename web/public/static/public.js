@@ -31,3 +31,11 @@ document.querySelectorAll("[data-locate]").forEach((button) => {
     );
   });
 });
+
+// Show the chosen photo's name next to the Chinese "选择照片" button.
+document.querySelectorAll("label.file input[type=file]").forEach((input) => {
+  const name = input.closest("label").querySelector("[data-file-name]");
+  const show = () => { name.textContent = input.files.length ? input.files[0].name : "未选择文件"; };
+  input.addEventListener("change", show);
+  show();
+});
