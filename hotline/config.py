@@ -37,6 +37,7 @@ class Settings:
     rate_public_per_minute: int = 120  # every public page and public API call
     rate_submit_per_hour: int = 20  # new requests from the public form and API
     rate_lookup_per_minute: int = 10  # progress look-ups (number + last 4 phone digits)
+    rate_lookup_failures_per_ticket_per_hour: int = 20  # wrong last-4 guesses on one number, any address
     rate_login_per_minute: int = 20
     rate_open311_post_per_minute: int = 60
     web_forwarded_hops: int = 0  # reverse proxies whose X-Forwarded-For entry names the client

@@ -7,17 +7,23 @@ A new request needs a form token first (`GET /api/public/form-token`, which also
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from ticketing.errors import InvalidInput, NotFound
 from web import form_tokens
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
 from web.public_submit import FIELDS, Photo, parse_request, read_photo, submit_public
 from web.public_view import MAX_PAGE, MAX_PER_PAGE, ListQuery, check_lookup, districts, lookup, public_list
+from web.rate_limit import RATE_LIMITER_KEY, RATE_LIMITS_KEY, RateLimited
 
+log = logging.getLogger(__name__)
 NOT_FOUND = "未找到匹配的工单，请核对工单编号和联系电话后四位"
+FAILED_LOOKUPS = "lookup_failures"
 
 
 def _json(body: object, status: int = 200) -> web.Response:
@@ -60,9 +66,17 @@ async def create_request(request: web.Request) -> web.Response:
     return _json(body, status=201 if result.created else 200)
 
 
-async def lookup_request(request: web.Request) -> web.Response:
-    fields, _ = await _body(request)
-    number, last4 = check_lookup(str(fields.get("number") or ""), str(fields.get("phone_last4") or ""))
+async def find_progress(request: web.Request, number: str, last4: str) -> dict[str, Any] | None:
+    """The look-up, with the per-ticket budget of failed tries (RateLimited once it is spent). Every
+    number has a budget, existing or not, so a 429 tells nothing about which tickets exist."""
+    limiter, budget = request.app[RATE_LIMITER_KEY], request.app[RATE_LIMITS_KEY].lookup_failures
+    try:
+        blocked = await limiter.used_up(FAILED_LOOKUPS, number, budget)
+    except RedisError as error:
+        log.warning("look-up budget not checked (redis unavailable): %s", error)
+        blocked = None
+    if blocked is not None:
+        raise RateLimited(blocked)
     db = request.app[DB_KEY]
 
     def load() -> dict[str, Any] | None:
@@ -70,6 +84,16 @@ async def lookup_request(request: web.Request) -> web.Response:
             return lookup(session, number, last4)
 
     found = await asyncio.to_thread(load)
+    if found is None:
+        with contextlib.suppress(RedisError):
+            await limiter.count(FAILED_LOOKUPS, number, budget)
+    return found
+
+
+async def lookup_request(request: web.Request) -> web.Response:
+    fields, _ = await _body(request)
+    number, last4 = check_lookup(str(fields.get("number") or ""), str(fields.get("phone_last4") or ""))
+    found = await find_progress(request, number, last4)
     if found is None:
         raise NotFound(NOT_FOUND, code="ticket_not_found")
     return _json(found)

@@ -17,10 +17,11 @@ from ticketing.errors import HotlineError
 from ticketing.submission import MAX_ADDRESS_CHARS, MAX_CONTENT_CHARS, MAX_NAME_CHARS
 from web import form_tokens
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
-from web.public_api import NOT_FOUND, list_query
+from web.public_api import NOT_FOUND, find_progress, list_query
 from web.public_html import STATIC_PREFIX, errors_block, esc, html_response, message_page
 from web.public_submit import PUBLIC_TYPES, parse_request, read_photo, submit_public
-from web.public_view import check_lookup, districts, lookup, public_list
+from web.public_view import check_lookup, districts, public_list
+from web.rate_limit import RateLimited
 
 STATIC_DIR = Path(__file__).parent / "public" / "static"
 
@@ -176,13 +177,12 @@ async def lookup_post(request: web.Request) -> web.Response:
         number, last4 = check_lookup(number, last4)
     except HotlineError as error:
         return html_response("进度查询", _lookup_form(number, [error.message]), active="lookup", status=422)
-    db = request.app[DB_KEY]
-
-    def load() -> dict[str, Any] | None:
-        with db.read_session() as session:
-            return lookup(session, number, last4)
-
-    found = await asyncio.to_thread(load)
+    try:
+        found = await find_progress(request, number, last4)
+    except RateLimited as error:
+        response = message_page("请求过于频繁", error.message, status=429, back="/public/lookup")
+        response.headers["Retry-After"] = str(error.seconds)
+        return response
     if found is None:
         return html_response("进度查询", _lookup_form(number, [NOT_FOUND]), active="lookup", status=404)
     return html_response("办理进度", _progress(found), active="lookup")

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from ticketing.errors import HotlineError
 from web.errors import Handler, error_response
 from web.open311_format import GeoReportError
 from web.open311_format import error_response as georeport_error
@@ -53,6 +54,9 @@ class RateLimits:
     public_lookup: Limit = Limit(10, 60)  # progress look-ups: guessing 4 digits takes 10 000 tries
     login: Limit = Limit(20, 60)  # password spraying across accounts (each account also locks)
     open311_post: Limit = Limit(60, 60)  # per client IP, whatever API key it uses
+    # Per ticket number, from any address: a botnet guessing one ticket's 4 digits gets 20 tries an
+    # hour. The price: such an attack blocks that ticket's web look-up for the hour (not the phone).
+    lookup_failures: Limit = Limit(20, 3600)
     forwarded_hops: int = 0  # reverse proxies in front whose X-Forwarded-For entry is trusted
     exempt_paths: tuple[str, ...] = field(default=("/public/static/",))
 
@@ -101,20 +105,45 @@ def rules_for(request: web.Request, limits: RateLimits) -> list[tuple[str, Limit
     return [(name, limit) for name, limit in rules if limit.requests > 0]
 
 
+class RateLimited(HotlineError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(MESSAGE.format(seconds=seconds), retry_after=seconds)
+        self.seconds = seconds
+
+
 class RateLimiter:
     def __init__(self, client: aioredis.Redis, clock: Callable[[], float] = time.time) -> None:
+        self.client = client
         self.script = client.register_script(INCREMENT)
         self.clock = clock
 
-    async def retry_after(self, rule: str, client: str, limit: Limit) -> int | None:
-        """None when the request is within `limit`, else the seconds until the client may retry."""
+    def _key(self, rule: str, subject: str, limit: Limit) -> tuple[str, int]:
+        """The window's counter and the seconds until the next window starts afresh."""
         now = self.clock()
         window = int(now // limit.window_s)
-        key = f"{PREFIX}{rule}:{client}:{window}"
-        count = await self.script(keys=[key], args=[limit.window_s])
-        if int(count) <= limit.requests:
+        return f"{PREFIX}{rule}:{subject}:{window}", max(1, math.ceil((window + 1) * limit.window_s - now))
+
+    async def used_up(self, rule: str, subject: str, limit: Limit) -> int | None:
+        """Seconds to wait when `subject` has no tries left in this window; counts nothing."""
+        if limit.requests <= 0:
             return None
-        return max(1, math.ceil((window + 1) * limit.window_s - now))  # the next window starts afresh
+        key, seconds = self._key(rule, subject, limit)
+        count = await self.client.get(key)
+        return seconds if count is not None and int(count) >= limit.requests else None
+
+    async def count(self, rule: str, subject: str, limit: Limit) -> None:
+        if limit.requests > 0:
+            key, _ = self._key(rule, subject, limit)
+            await self.script(keys=[key], args=[limit.window_s])
+
+    async def retry_after(self, rule: str, client: str, limit: Limit) -> int | None:
+        """None when the request is within `limit`, else the seconds until the client may retry."""
+        key, seconds = self._key(rule, client, limit)
+        count = await self.script(keys=[key], args=[limit.window_s])
+        return None if int(count) <= limit.requests else seconds
 
 
 RATE_LIMITER_KEY: web.AppKey[RateLimiter] = web.AppKey("rate_limiter", RateLimiter)

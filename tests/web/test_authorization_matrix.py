@@ -48,7 +48,9 @@ PLAYERS = {
 ROLES = list(PLAYERS)
 EXTRA_USERS = [("supervisor", "supervisor"), ("leader", "leader"), ("admin", "admin"), ("analyst", "analyst")]
 OFF = Limit(0, 60)
-NO_LIMITS = RateLimits(public=OFF, public_submit=OFF, public_lookup=OFF, login=OFF, open311_post=OFF)
+NO_LIMITS = RateLimits(
+    public=OFF, public_submit=OFF, public_lookup=OFF, login=OFF, open311_post=OFF, lookup_failures=OFF
+)
 
 
 @dataclass

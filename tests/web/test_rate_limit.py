@@ -22,9 +22,9 @@ from web.rate_limit import Limit, RateLimits
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def refused_properly(response, body: str) -> None:
+def refused_properly(response, body: str, window_s: int = 60) -> None:
     assert response.status == 429
-    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert 1 <= int(response.headers["Retry-After"]) <= window_s
     assert "请求过于频繁" in body and CHINESE.search(body)
 
 
@@ -176,3 +176,35 @@ async def test_retry_after_is_the_time_left_in_the_window(redis_url):
         assert 0 < await client.ttl(f"hotline:ratelimit:public:203.0.113.9:{1_000_000}") <= 60
     finally:
         await client.aclose()
+
+
+async def test_guessing_one_tickets_digits_from_many_addresses_is_stopped(
+    aiohttp_client, web_db, city, redis_url, tmp_path
+):
+    from ticketing.intake import submit
+    from ticketing.submission import Submission
+
+    number = submit(
+        web_db, Submission(channel="phone_agent", content="路灯", contact_phone="13812345678")
+    ).number
+    limits = RateLimits(public_lookup=Limit(0, 60), lookup_failures=Limit(2, 3600), forwarded_hops=1)
+    client = await aiohttp_client(create_app(web_db, redis_url, tmp_path, limits))
+
+    async def guess(ticket: str, last4: str, address: str):
+        headers = {"X-Forwarded-For": address}
+        return await client.post(
+            "/api/public/lookup", json={"number": ticket, "phone_last4": last4}, headers=headers
+        )
+
+    assert [(await guess(number, d, f"203.0.113.{d[-1]}")).status for d in ("0001", "0002")] == [404, 404]
+    blocked = await guess(number, "5678", "198.51.100.9")  # even the right digits, from a new address
+    refused_properly(blocked, (await blocked.json())["error"]["message"], window_s=3600)
+    page = await client.post("/public/lookup", data={"number": number, "phone_last4": "5678"})
+    assert page.status == 429 and "请求过于频繁" in await page.text()
+    # A number that does not exist has the same budget, so a 429 says nothing about existence.
+    missing = "20990101000001"
+    assert [(await guess(missing, "0000", "203.0.113.50")).status for _ in range(3)] == [404, 404, 429]
+    other = submit(
+        web_db, Submission(channel="phone_agent", content="噪音", contact_phone="13900001111")
+    ).number
+    assert (await guess(other, "1111", "203.0.113.1")).status == 200  # other tickets are unaffected
