@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -58,7 +58,7 @@ class RateLimits:
     # hour. The price: such an attack blocks that ticket's web look-up for the hour (not the phone).
     lookup_failures: Limit = Limit(20, 3600)
     forwarded_hops: int = 0  # reverse proxies in front whose X-Forwarded-For entry is trusted
-    exempt_paths: tuple[str, ...] = field(default=("/public/static/",))
+    exempt_paths: tuple[str, ...] = ("/public/static/",)  # files, not work: never counted
 
 
 RATE_LIMITS_KEY: web.AppKey[RateLimits] = web.AppKey("rate_limits", RateLimits)
