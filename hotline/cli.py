@@ -118,9 +118,19 @@ def web(ctx: click.Context) -> None:
     from aiohttp import web as aioweb
 
     from web.app import create_app
+    from web.rate_limit import Limit, RateLimits
 
     settings = _settings(ctx)
-    app = create_app(_database(settings), settings.effective_redis_url, settings.data_dir)
+    limits = RateLimits(
+        public=Limit(settings.rate_public_per_minute, 60),
+        public_submit=Limit(settings.rate_submit_per_hour, 3600),
+        public_lookup=Limit(settings.rate_lookup_per_minute, 60),
+        login=Limit(settings.rate_login_per_minute, 60),
+        open311_post=Limit(settings.rate_open311_post_per_minute, 60),
+        lookup_failures=Limit(settings.rate_lookup_failures_per_ticket_per_hour, 3600),
+        forwarded_hops=settings.web_forwarded_hops,
+    )
+    app = create_app(_database(settings), settings.effective_redis_url, settings.data_dir, limits)
     aioweb.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
 
 

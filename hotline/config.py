@@ -33,6 +33,14 @@ class Settings:
     rq_workers: int = 1
     telephony_workers: int = 3
     log_level: str = "INFO"
+    # Per client IP, counted in Redis across all web processes; 0 switches a limit off.
+    rate_public_per_minute: int = 120  # every public page and public API call
+    rate_submit_per_hour: int = 20  # new requests from the public form and API
+    rate_lookup_per_minute: int = 10  # progress look-ups (number + last 4 phone digits)
+    rate_lookup_failures_per_ticket_per_hour: int = 20  # wrong last-4 guesses on one number, any address
+    rate_login_per_minute: int = 20
+    rate_open311_post_per_minute: int = 60
+    web_forwarded_hops: int = 0  # reverse proxies whose X-Forwarded-For entry names the client
 
     @property
     def embedded_redis(self) -> bool:
@@ -74,7 +82,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             number = int(value)
             if key.endswith("_port") and not 1 <= number <= 65535:
                 raise ValueError
-            if key.endswith("_workers") and number < 0:
+            if (key.endswith("_workers") or key.startswith("rate_") or key.endswith("_hops")) and number < 0:
                 raise ValueError
             return number
         if kind is Path:

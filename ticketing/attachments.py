@@ -63,6 +63,15 @@ def _check(kind: AttachmentKind, filename: str, content_type: str, data: bytes) 
     return name
 
 
+def check_upload(kind: str, filename: str, content_type: str, data: bytes) -> str:
+    """The cleaned file name, or InvalidInput: lets a channel refuse a bad file before writing anything."""
+    try:
+        attachment_kind = AttachmentKind(kind)
+    except ValueError:
+        raise _reject("invalid_kind", f"附件类别无效：{kind}") from None
+    return _check(attachment_kind, filename, content_type, data)
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
@@ -91,11 +100,8 @@ def store_attachment(
     actor: Actor,
     now: datetime | None = None,
 ) -> Attachment:
-    try:
-        attachment_kind = AttachmentKind(kind)
-    except ValueError:
-        raise _reject("invalid_kind", f"附件类别无效：{kind}") from None
-    name = _check(attachment_kind, filename, content_type, data)
+    name = check_upload(kind, filename, content_type, data)
+    attachment_kind = AttachmentKind(kind)
     digest = hashlib.sha256(data).hexdigest()
     relative = Path("attachments") / digest[:2] / digest
     _write_atomically(data_dir / relative, data)

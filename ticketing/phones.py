@@ -51,12 +51,3 @@ def normalise_phone(raw: str) -> PhoneInfo:
         carrier=carrier.name_for_number(number, "zh") or None,
         is_mobile=is_mobile,
     )
-
-
-def mask(e164: str | None) -> str:
-    """Mask the middle digits, as public pages and non-agent consoles must (e.g. +86138****5678)."""
-    if not e164:
-        return ""
-    if len(e164) <= 8:
-        return e164[:2] + "*" * (len(e164) - 2)
-    return e164[:-8] + "****" + e164[-4:]

@@ -18,6 +18,8 @@ from web import (
     open311,
     openapi,
     pages,
+    public_api,
+    public_pages,
     suggestions_api,
     tickets_api,
     worklists_api,
@@ -25,22 +27,29 @@ from web import (
 from web.errors import error_middleware
 from web.health import healthz
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY, REDIS_URL_KEY
+from web.rate_limit import RATE_LIMITER_KEY, RATE_LIMITS_KEY, RateLimiter, RateLimits, rate_limit_middleware
 from web.sessions import SessionStore
 
 MAX_REQUEST_BYTES = 25 * 2**20  # attachments up to 20 MB plus form overhead
 
 
-def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> web.Application:
+def create_app(
+    db: Database, redis_url: str, data_dir: Path | None = None, rate_limits: RateLimits | None = None
+) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth.session_middleware], client_max_size=MAX_REQUEST_BYTES
+        # Rate limits first: a refused request costs one Redis call, no session or database work.
+        middlewares=[error_middleware, rate_limit_middleware, auth.session_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
     )
     app[DB_KEY] = db
     app[REDIS_URL_KEY] = redis_url
     app[DATA_DIR_KEY] = data_dir or Path("var")
+    app[RATE_LIMITS_KEY] = rate_limits or RateLimits()
 
     async def redis_client(app: web.Application) -> AsyncIterator[None]:
         app[REDIS_KEY] = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         app[auth.SESSIONS_KEY] = SessionStore(app[REDIS_KEY])
+        app[RATE_LIMITER_KEY] = RateLimiter(app[REDIS_KEY])
         yield
         await app[REDIS_KEY].aclose()
 
@@ -57,4 +66,6 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     worklists_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)
+    public_pages.add_routes(app)
+    public_api.add_routes(app)
     return app

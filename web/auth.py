@@ -24,7 +24,8 @@ SESSIONS_KEY: web.AppKey[SessionStore] = web.AppKey("sessions", SessionStore)
 OPERATOR: web.RequestKey[Operator] = web.RequestKey("operator", Operator)
 SESSION: web.RequestKey[SessionData] = web.RequestKey("session", SessionData)
 # Paths that change state without a session of ours: they carry their own credentials or none.
-CSRF_EXEMPT_PREFIXES = ("/open311/", "/device/", "/public/")
+# The public pages and their API carry a signed form token instead (web.form_tokens).
+CSRF_EXEMPT_PREFIXES = ("/open311/", "/device/", "/public/", "/api/public/")
 
 
 class Unauthenticated(HotlineError):

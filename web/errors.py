@@ -37,7 +37,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except HotlineError as error:
-        return error_response(error.http_status, error.code, error.message, **error.details)
+        response = error_response(error.http_status, error.code, error.message, **error.details)
+        if error.http_status == 429 and isinstance(error.details.get("retry_after"), int):
+            response.headers["Retry-After"] = str(error.details["retry_after"])
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -27,7 +27,7 @@ from ticketing.models import Ticket, User
 from ticketing.redis_feed import TICKET_EVENTS_STREAM
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_URL_KEY
-from web.serialize import sees_full_numbers
+from web.masking import masked_payload
 
 CATCH_UP_LIMIT = 1000
 BLOCK_MS = 5000
@@ -97,11 +97,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             return
         last_sent = event["id"]
         if await visibility.allows(event["ticket_id"]):
-            if not sees_full_numbers(operator):  # the register event's payload holds the caller's number
-                event = {
-                    **event,
-                    "payload": {k: v for k, v in (event["payload"] or {}).items() if k != "contact_phone"},
-                }
+            event = {**event, "payload": masked_payload(event.get("payload"), operator)}
             await ws.send_str(json.dumps({"type": "ticket_event", "event": event}, ensure_ascii=False))
 
     async def pump() -> None:
@@ -128,7 +124,8 @@ async def live(request: web.Request) -> web.WebSocketResponse:
                         continue
                     call_position = entry_id.decode()
                     if call_event_for(event, username, operator):
-                        message = {"type": "call_event", "stream_id": call_position, "event": event}
+                        shown = masked_payload(event, operator)  # supervisors see the caller masked
+                        message = {"type": "call_event", "stream_id": call_position, "event": shown}
                         await ws.send_str(json.dumps(message, ensure_ascii=False))
 
     task = asyncio.create_task(pump())

@@ -134,7 +134,7 @@ def _lead_due(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
     return {ticket_id: due for ticket_id, due in rows if due is not None}
 
 
-def _answers(session: Session, ticket_ids: list[int]) -> dict[int, str]:
+def published_answers(session: Session, ticket_ids: list[int]) -> dict[int, str]:
     """The latest answer given to each closed ticket: a reply, the closing review, a direct answer,
     or (for a merged duplicate) the surviving ticket's answer."""
     if not ticket_ids:
@@ -169,7 +169,7 @@ def service_requests(session: Session, tickets: Sequence[Ticket]) -> list[dict[s
     units = _names(session, OrgUnit.id, OrgUnit.name, (t.holder_unit_id for t in tickets))
     categories = _names(session, Category.code, Category.name, (t.category_code for t in tickets))
     lead_due = _lead_due(session, ids)
-    answers = _answers(session, [t.id for t in tickets if t.status in CLOSED])
+    answers = published_answers(session, [t.id for t in tickets if t.status in CLOSED])
     clock = SlaClock(session)
     records = []
     for t in tickets:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.openapi_public import LIMITED, public_paths
 from web.tickets_api import ACTIONS, MAX_PER_PAGE, SUBMISSION_FIELDS
 
 
@@ -119,6 +120,7 @@ def _core_document() -> dict[str, Any]:
                         "401": _error(),
                         "422": _error(),
                         "423": _error(),
+                        "429": LIMITED,
                     },
                 },
                 "get": {
@@ -210,6 +212,7 @@ def _core_document() -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), "401": _error(), "404": _error()},
                 }
             },
+            **public_paths(),
         },
     }
 

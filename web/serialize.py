@@ -10,18 +10,14 @@ from zoneinfo import ZoneInfo
 from dispatch.models import Assignment
 from dispatch.operators import Operator
 from ticketing.models import Ticket, TicketEvent
-from ticketing.phones import mask
-from ticketing.vocabulary import Channel, Grade, Role, TicketStatus, TicketType
+from ticketing.vocabulary import Channel, Grade, TicketStatus, TicketType
+from web.masking import masked_payload, phone_for
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL).isoformat() if moment else None
-
-
-def sees_full_numbers(operator: Operator) -> bool:
-    return operator.role == Role.AGENT.value
 
 
 def ticket_summary(ticket: Ticket, operator: Operator) -> dict[str, Any]:
@@ -47,13 +43,12 @@ def ticket_summary(ticket: Ticket, operator: Operator) -> dict[str, Any]:
 
 
 def ticket_detail(ticket: Ticket, operator: Operator) -> dict[str, Any]:
-    phone = ticket.contact_phone if sees_full_numbers(operator) else mask(ticket.contact_phone)
     return {
         **ticket_summary(ticket, operator),
         "content": ticket.content,
         "transcript": ticket.transcript,
         "contact_name": None if ticket.anonymous else ticket.contact_name,
-        "contact_phone": phone,
+        "contact_phone": phone_for(operator, ticket.contact_phone),
         "address": ticket.address,
         "anonymous": ticket.anonymous,
         "callback_requested": ticket.callback_requested,
@@ -64,7 +59,7 @@ def ticket_detail(ticket: Ticket, operator: Operator) -> dict[str, Any]:
     }
 
 
-def event_json(event: TicketEvent) -> dict[str, Any]:
+def event_json(event: TicketEvent, operator: Operator | None = None) -> dict[str, Any]:
     return {
         "id": event.id,
         "seq": event.seq,
@@ -73,7 +68,7 @@ def event_json(event: TicketEvent) -> dict[str, Any]:
         "to_status": event.to_status,
         "actor": event.actor_label,
         "created_at": iso(event.created_at),
-        "payload": {k: v for k, v in (event.payload or {}).items() if k != "contact_phone"},
+        "payload": masked_payload(event.payload, operator),
     }
 
 

@@ -128,7 +128,7 @@ async def get_ticket(request: web.Request) -> web.Response:
             ).scalars()
             return {
                 "ticket": ticket_detail(ticket, operator),
-                "events": [event_json(e) for e in events_of(s, ticket_id)],
+                "events": [event_json(e, operator) for e in events_of(s, ticket_id)],
                 "assignments": [assignment_json(a) for a in assignments],
             }
 

@@ -236,7 +236,7 @@ async def test_pages_need_a_session_the_right_role_and_the_ticket_in_scope(clien
     assert (await client.get(f"/tickets/{ticket}")).status == 404  # not theirs: as if it did not exist
     csrf = await login(client, "city")
     page = await (await client.get(f"/tickets/{ticket}")).text()
-    assert "+86138****5678" in page and "+8613812345678" not in page
+    assert "138****5678" in page and "+8613812345678" not in page
     assert "<script>" not in page  # text is escaped (the content could be anything a caller said)
 
     refused = await client.post("/logout", data={}, allow_redirects=False)
