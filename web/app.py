@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web import auth, knowledge_api, live, open311, openapi, suggestions_api, tickets_api
+from web import auth, knowledge_api, live, open311, openapi, suggestions_api, ticket_export, tickets_api
 from web.errors import error_middleware
 from web.health import healthz
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY, REDIS_URL_KEY
@@ -35,6 +35,7 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     app.cleanup_ctx.append(redis_client)
     app.router.add_get("/healthz", healthz)
     auth.add_routes(app)
+    ticket_export.add_routes(app)  # before tickets_api: its {ticket_id} would match export.csv
     tickets_api.add_routes(app)
     open311.add_routes(app)
     knowledge_api.add_routes(app)
