@@ -54,6 +54,8 @@ HEADERS = (
     "办结时间",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Columns holding what citizens and staff typed; the others are our own formatted values.
+FREE_TEXT = frozenset(HEADERS.index(name) for name in ("标题", "诉求内容", "诉求地址", "联系人"))
 
 
 def local_time(moment: datetime | None) -> str:
@@ -110,8 +112,8 @@ class Export:
         after: tuple[datetime, int] | None = None
         while True:
             with self.db.read_session() as s:
-                units = dict(s.execute(select(OrgUnit.id, OrgUnit.name)).tuples().all())
-                categories = dict(s.execute(select(Category.code, Category.name)).tuples().all())
+                units = dict(s.execute(select(OrgUnit.id, OrgUnit.name)).all())
+                categories = dict(s.execute(select(Category.code, Category.name)).all())
                 where = conditions(s, self.operator, self.filters)
                 if after is not None:  # keyset paging in the list's own order (newest first)
                     created, ticket_id = after
@@ -136,7 +138,9 @@ def _filename(extension: str) -> str:
 
 def _csv_text(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([csv_cell(cell) for cell in row] for row in rows)
+    csv.writer(buffer).writerows(
+        [csv_cell(cell) if i in FREE_TEXT else cell for i, cell in enumerate(row)] for row in rows
+    )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -147,7 +151,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": _filename("csv")}
     )
     await response.prepare(request)
-    await response.write(b"\xef\xbb\xbf" + _csv_text([list(HEADERS)]))  # the BOM tells Excel: UTF-8
+    header = io.StringIO()
+    csv.writer(header).writerow(HEADERS)
+    await response.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))  # the BOM tells Excel: UTF-8
     batches = export.batches()
     while (rows := await asyncio.to_thread(next, batches, None)) is not None:
         await response.write(_csv_text(rows))
