@@ -9,7 +9,17 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from ticketing.db import Database
-from web import auth, knowledge_api, live, open311, openapi, suggestions_api, ticket_export, tickets_api
+from web import (
+    admin_api,
+    auth,
+    knowledge_api,
+    live,
+    open311,
+    openapi,
+    suggestions_api,
+    ticket_export,
+    tickets_api,
+)
 from web.errors import error_middleware
 from web.health import healthz
 from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY, REDIS_URL_KEY
@@ -40,6 +50,7 @@ def create_app(db: Database, redis_url: str, data_dir: Path | None = None) -> we
     open311.add_routes(app)
     knowledge_api.add_routes(app)
     suggestions_api.add_routes(app)
+    admin_api.add_routes(app)
     openapi.add_routes(app)
     live.add_routes(app)
     return app

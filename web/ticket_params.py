@@ -48,6 +48,8 @@ def parse_filters(query: MultiMapping[str]) -> TicketFilters:
             unit_id = int(query["unit_id"])
         except ValueError:
             raise _bad("unit_id", "参数 unit_id 须为整数") from None
+        if not 0 < unit_id < 2**31:
+            raise _bad("unit_id", "参数 unit_id 须为正整数")
     category = (query.get("category") or "").strip() or None
     if category is not None and not CATEGORY_PREFIX.match(category):
         raise _bad("category", "参数 category 须为 2、4 或 6 位分类编码")
