@@ -270,7 +270,8 @@ def main() -> None:
     else:
         from tests.support.postgres import PostgresServer
 
-        server = PostgresServer(workdir / "pg", durable=True)
+        # Its own temp dir: the server runs as `postgres` under root and chowns only its base.
+        server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-pg-")), durable=True)
         server.start()
         server.execute_create("search_bench")
         url = server.url("search_bench")
@@ -309,6 +310,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+            shutil.rmtree(server.base_dir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -15,6 +15,10 @@ import unicodedata
 # Runs of word characters; everything else (punctuation, spaces, symbols) separates runs.
 _RUN = re.compile(r"[^\W_]+")
 MAX_QUERY_CHARS = 100
+# Between runs in a document, so that a phrase never matches across a boundary ("…下水" + "水道…"
+# is not "下水道"). A private-use character: queries are built from word characters only, so no query
+# can contain it.
+GAP = "\ue000"
 
 
 def normalise(text: str) -> str:
@@ -33,10 +37,13 @@ def bigrams(run: str) -> list[str]:
 
 
 def document_terms(*fields: str | None) -> list[str]:
-    """The indexed terms of a document, in order (positions matter for phrase queries)."""
+    """The indexed terms of a document, in order (positions matter for phrase queries), with GAP
+    between runs."""
     terms: list[str] = []
     for field in fields:
         for run in runs(field or ""):
+            if terms:
+                terms.append(GAP)
             terms.extend(bigrams(run))
     return terms
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from ticketing.models import Ticket
-from ticketing.search_terms import document_terms, query_phrases
+from ticketing.search_terms import GAP, document_terms, query_phrases
 
 SEARCH_TABLE = "ticket_search"
 _sqlite_index = table(SEARCH_TABLE, column("rowid"), column("terms"))
@@ -32,7 +32,8 @@ def tsvector_literal(terms: list[str]) -> str:
     Terms are letters and digits only (search_terms), so they need no quoting beyond the quotes."""
     positions: dict[str, list[int]] = defaultdict(list)
     for position, term in enumerate(terms, start=1):
-        positions[term].append(min(position, 16383))  # PostgreSQL's largest position
+        if term != GAP:  # a skipped position is enough of a gap for PostgreSQL's phrase operator
+            positions[term].append(min(position, 16383))  # PostgreSQL's largest position
     return " ".join(f"'{term}':{','.join(map(str, where))}" for term, where in positions.items())
 
 

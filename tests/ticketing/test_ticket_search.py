@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.support.city import build_tiny_city
 from ticketing.intake import submit
 from ticketing.models import Ticket
-from ticketing.search_terms import document_terms, query_phrases
+from ticketing.search_terms import GAP, document_terms, query_phrases
 from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor, load_for_update, perform
 from ticketing.ticket_search import matches
@@ -21,6 +21,7 @@ TEXTS = {
     "sewer": ("柳湾社区3号楼下水道堵塞，污水外溢。", "青石街道柳湾路18号"),
     "noise": ("夜间施工噪音扰民，影响休息。", "白沙街道工地"),
     "parking": ("小区停车位被占用，物业不管。", "云溪区 ＡＢ花园"),
+    "puddle": ("道路积水", "水塘边"),
 }
 
 
@@ -44,7 +45,7 @@ def tickets(db) -> dict[str, int]:
 
 
 def test_terms_are_overlapping_pairs_of_normalised_runs():
-    assert document_terms("下水道堵塞，ＡＢ1") == ["下水", "水道", "道堵", "堵塞", "ab", "b1"]
+    assert document_terms("下水道堵塞，ＡＢ1") == ["下水", "水道", "道堵", "堵塞", GAP, "ab", "b1"]
     assert query_phrases("噪音 施工") == [["噪音"], ["施工"]]
     assert query_phrases("堵") == [["堵"]]
 
@@ -54,6 +55,8 @@ def test_two_character_and_longer_queries_find_text_inside_words(db, tickets):
     assert found(db, "噪音") == {tickets["noise"]}
     assert found(db, "下水道堵塞") == {tickets["sewer"]}
     assert found(db, "堵塞下水道") == set()  # the phrase, not just the same pairs somewhere
+    assert found(db, "积水塘") == set()  # title 道路积水 + address 水塘边: no phrase across fields
+    assert found(db, "积水") == found(db, "水塘") == {tickets["puddle"]}
     assert found(db, "街道") == {tickets["sewer"], tickets["noise"]}  # the address is searched
     assert found(db, "施工 休息") == {tickets["noise"]}  # every part must occur
     assert found(db, "施工 停车") == set()
