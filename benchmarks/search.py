@@ -37,9 +37,9 @@ from hotline.migrate import upgrade
 from ticketing.db import Database
 from ticketing.demo.reference_seed import seed_catalogue, seed_org_tree
 from ticketing.demo.ticket_texts import TEMPLATES
+from ticketing.fulltext import tsvector_literal
 from ticketing.models import OrgUnit, Ticket
 from ticketing.search_terms import document_terms
-from ticketing.ticket_search import tsvector_literal
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 RARE_PLACE = "翡翠湾花园"  # in one ticket of RARE_EVERY: a query with few hits

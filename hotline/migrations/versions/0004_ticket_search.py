@@ -1,4 +1,5 @@
-"""ticket full-text search index (bigram terms: FTS5 on SQLite, tsvector + GIN on PostgreSQL)
+"""full-text search indexes of tickets and knowledge articles (bigram terms: FTS5 on SQLite,
+tsvector + GIN on PostgreSQL)
 
 Revision ID: 0004
 Revises: 0003
@@ -6,11 +7,15 @@ Revises: 0003
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
+from ticketing.fulltext import KNOWLEDGE, TICKETS, FulltextIndex
+from ticketing.knowledge_index import article_terms
 from ticketing.search_terms import document_terms
-from ticketing.ticket_search import tsvector_literal
 
 revision = "0004"
 down_revision = "0003"
@@ -20,46 +25,48 @@ depends_on = None
 BATCH = 5000
 
 
-def _backfill(sqlite: bool) -> None:
+def _create(index: FulltextIndex, sqlite: bool, source: str) -> None:
+    if sqlite:
+        # Terms are pre-split bigrams separated by spaces; unicode61 only has to split on the spaces.
+        op.execute(
+            f"CREATE VIRTUAL TABLE {index.name} USING fts5(terms, tokenize='unicode61 remove_diacritics 0')"
+        )
+    else:
+        op.execute(
+            f"CREATE TABLE {index.name} ({index.id_column} BIGINT PRIMARY KEY "
+            f"REFERENCES {source} (id) ON DELETE CASCADE, terms tsvector NOT NULL)"
+        )
+        op.execute(f"CREATE INDEX ix_{index.name}_terms ON {index.name} USING gin (terms)")
+
+
+def _backfill(index: FulltextIndex, select_sql: str, terms_of: Callable[[Any], list[str]]) -> None:
     bind = op.get_bind()
-    insert = (
-        "INSERT INTO ticket_search (rowid, terms) VALUES (:id, :terms)"
-        if sqlite
-        else "INSERT INTO ticket_search (ticket_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
-    )
     last = 0
     while True:
-        rows = bind.execute(
-            sa.text(
-                "SELECT id, number, title, address, content FROM tickets WHERE id > :last ORDER BY id LIMIT :n"
-            ),
-            {"last": last, "n": BATCH},
-        ).all()
+        rows = bind.execute(sa.text(select_sql), {"last": last, "n": BATCH}).mappings().all()
         if not rows:
             return
-        params = []
         for row in rows:
-            terms = document_terms(row.number, row.title, row.address, row.content)
-            params.append({"id": row.id, "terms": " ".join(terms) if sqlite else tsvector_literal(terms)})
-        bind.execute(sa.text(insert), params)
-        last = rows[-1].id
+            index.write(bind, row["id"], terms_of(row))
+        last = rows[-1]["id"]
 
 
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        # Terms are pre-split bigrams separated by spaces; unicode61 only has to split on the spaces.
-        op.execute(
-            "CREATE VIRTUAL TABLE ticket_search USING fts5(terms, tokenize='unicode61 remove_diacritics 0')"
-        )
-    else:
-        op.execute(
-            "CREATE TABLE ticket_search (ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE, "
-            "terms tsvector NOT NULL)"
-        )
-        op.execute("CREATE INDEX ix_ticket_search_terms ON ticket_search USING gin (terms)")
-    _backfill(sqlite)
+    _create(TICKETS, sqlite, "tickets")
+    _create(KNOWLEDGE, sqlite, "kb_articles")
+    _backfill(
+        TICKETS,
+        "SELECT id, number, title, address, content FROM tickets WHERE id > :last ORDER BY id LIMIT :n",
+        lambda r: document_terms(r["number"], r["title"], r["address"], r["content"]),
+    )
+    _backfill(
+        KNOWLEDGE,
+        "SELECT * FROM kb_articles WHERE id > :last ORDER BY id LIMIT :n",
+        lambda r: article_terms(r),
+    )
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE ticket_search")
+    op.execute(f"DROP TABLE {KNOWLEDGE.name}")
+    op.execute(f"DROP TABLE {TICKETS.name}")
