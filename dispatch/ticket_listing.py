@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_
 from sqlalchemy.orm import Session
 
 from dispatch.models import Assignment
@@ -64,7 +64,3 @@ def conditions(session: Session, operator: Operator, filters: TicketFilters) -> 
 def ordered(statement: Select) -> Select:
     """Newest first; the id breaks ties, so pages never repeat or skip a ticket."""
     return statement.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-
-
-def listing(session: Session, operator: Operator, filters: TicketFilters) -> Select:
-    return ordered(select(Ticket).where(*conditions(session, operator, filters)))

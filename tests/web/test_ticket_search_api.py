@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import dispatch_ticket
 from dispatch.handling import sign
 from tests.web.conftest import login
 from ticketing.intake import submit
-from ticketing.models import Category
+from ticketing.models import AuditEntry, Category
 from ticketing.submission import Submission
 
 DAY1 = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 2026-11-21 01:00 in Beijing
@@ -140,7 +141,7 @@ async def test_search_and_export_never_show_a_ticket_out_of_scope(client, ticket
 
 
 async def test_csv_export_opens_in_excel_with_chinese_headers_beijing_times_and_masked_numbers(
-    client, tickets
+    client, tickets, web_db
 ):
     await as_user(client, "agent")  # even agents get masked numbers in a file
     response = await client.get("/api/tickets/export.csv?q=下水道")
@@ -157,6 +158,15 @@ async def test_csv_export_opens_in_excel_with_chinese_headers_beijing_times_and_
     assert sewer["联系电话"] == "+86138****5678" and sewer["联系人"] == "王先生"
     assert sewer["当前承办单位"] == "青石街道"
     assert '\'=HYPERLINK("http://x") 下水道井盖缺失' in by_content  # a formula stays text
+    with web_db.read_session() as session:  # who exported what is on record
+        (entry,) = session.execute(select(AuditEntry)).scalars()
+    assert (entry.action, entry.entity, entry.entity_id, entry.actor_label) == (
+        "export",
+        "tickets",
+        "csv",
+        "agent",
+    )
+    assert entry.after == {"filters": {"q": "下水道"}, "rows": 2}
 
 
 async def test_xlsx_export_reads_back_with_openpyxl(client, tickets, tmp_path):
