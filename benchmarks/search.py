@@ -81,7 +81,7 @@ def ticket_rows(first: int, count: int, units: list[int], seed: int) -> Iterator
         )
         created = START + timedelta(seconds=n * 60)
         yield (
-            f"{created:%Y%m%d}{n:08d}",
+            f"{created:%Y%m%d}{n % 1_000_000:06d}",  # the real 14-digit form; unique (a minute apart)
             "phone_agent",
             rng.choice(statuses),
             template.ticket_type,

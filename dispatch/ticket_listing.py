@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from dispatch.models import Assignment
 from dispatch.operators import Operator
@@ -64,3 +64,22 @@ def conditions(session: Session, operator: Operator, filters: TicketFilters) -> 
 def ordered(statement: Select) -> Select:
     """Newest first; the id breaks ties, so pages never repeat or skip a ticket."""
     return statement.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+# Up to this many matching tickets, a page is cut from the sorted matches; above it, from a walk down
+# the created_at index. Measured on PostgreSQL (benchmarks/search.py): for a rare search term the
+# planner, guessing hundreds of matches, walks the index and reads every ticket to find 20 (0.2 s at
+# 100k tickets, seconds at 1M) where sorting the 10 real matches takes a millisecond; for a term
+# in most tickets the walk takes a millisecond and sorting them all is what takes seconds.
+FEW_MATCHES = 10_000
+
+
+def page(where: list[ColumnElement[bool]], *, matches_count: int, offset: int, limit: int) -> Select:
+    """One page of the tickets meeting `where`, newest first; `matches_count` is their count (the
+    list shows it anyway), which picks the plan."""
+    if matches_count > FEW_MATCHES:
+        return ordered(select(Ticket).where(*where)).offset(offset).limit(limit)
+    # OFFSET 0 keeps the subquery from being merged into the outer query, so it is planned alone
+    # (find the matches) and only its rows are sorted.
+    matched = aliased(Ticket, select(Ticket).where(*where).offset(0).subquery("matched"))
+    return select(matched).order_by(matched.created_at.desc(), matched.id.desc()).offset(offset).limit(limit)

@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import and_, func, or_, select
 
 from dispatch.operators import Operator
-from dispatch.ticket_listing import TicketFilters, conditions, ordered
+from dispatch.ticket_listing import TicketFilters, conditions, page
 from ticketing.audit import record
 from ticketing.db import Database
 from ticketing.errors import InvalidInput
@@ -96,6 +96,7 @@ class Export:
 
     def __init__(self, db: Database, operator: Operator, filters: TicketFilters) -> None:
         self.db, self.operator, self.filters = db, operator, filters
+        self.total = 0
 
     def start(self, file_format: str) -> int:
         """Check the size against the limit, and record who exported what (DESIGN §11: an audit
@@ -111,6 +112,7 @@ class Export:
                 total=total,
                 limit=MAX_EXPORT_ROWS,
             )
+        self.total = total or 0
         filters = {k: v for k, v in asdict(self.filters).items() if v not in (None, "", ())}
         with self.db.session() as s:
             record(
@@ -143,7 +145,8 @@ class Export:
                             and_(Ticket.created_at == created, Ticket.id < ticket_id),
                         )
                     )
-                tickets = list(s.execute(ordered(select(Ticket).where(*where)).limit(BATCH_ROWS)).scalars())
+                statement = page(where, matches_count=self.total, offset=0, limit=BATCH_ROWS)
+                tickets = list(s.execute(statement).scalars())
                 rows = [export_row(t, units, categories) for t in tickets]
             if not rows:
                 return

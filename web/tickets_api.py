@@ -21,7 +21,8 @@ from dispatch.models import Assignment
 from dispatch.operators import Forbidden, Operator
 from dispatch.returns import return_assignment
 from dispatch.review import review
-from dispatch.ticket_listing import conditions, ordered
+from dispatch.ticket_listing import conditions
+from dispatch.ticket_listing import page as page_of
 from dispatch.visibility import can_see
 from dispatch.withdrawal import cancel, merge
 from ticketing.errors import InvalidInput, NotFound
@@ -97,9 +98,9 @@ async def list_tickets(request: web.Request) -> web.Response:
     def query() -> dict[str, Any]:
         with db.read_session() as s:
             where = conditions(s, operator, filters)
-            total = s.scalar(select(func.count()).select_from(Ticket).where(*where))
+            total = s.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
             rows = s.execute(
-                ordered(select(Ticket).where(*where)).offset((page - 1) * per_page).limit(per_page)
+                page_of(where, matches_count=total, offset=(page - 1) * per_page, limit=per_page)
             ).scalars()
             items = [ticket_summary(t, operator) for t in rows]
         return {"items": items, "page": page, "per_page": per_page, "total": total}

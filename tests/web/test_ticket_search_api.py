@@ -200,3 +200,26 @@ async def test_an_export_over_the_limit_is_refused_not_cut(client, tickets, monk
         )
     )
     assert len(rows) == 3  # two tickets fetched in batches of one, then the end
+
+
+@pytest.mark.parametrize("few", [0, 10_000])
+async def test_both_page_plans_give_the_same_pages(client, tickets, monkeypatch, few):
+    import dispatch.ticket_listing
+
+    monkeypatch.setattr(dispatch.ticket_listing, "FEW_MATCHES", few)  # 0: always the index walk
+    await as_user(client, "city")
+    t = tickets
+    assert await ids(client) == [t["formula"], t["noise"], t["sewer"]]
+    assert await ids(client, "q=下水道") == [t["formula"], t["sewer"]]
+    pages = [await ids(client, f"per_page=1&page={n}") for n in (1, 2, 3, 4)]
+    assert pages == [[t["formula"]], [t["noise"]], [t["sewer"]], []]
+
+
+async def test_a_whole_ticket_number_finds_its_ticket(client, tickets, web_db):
+    from ticketing.models import Ticket
+
+    with web_db.read_session() as s:
+        number = s.get_one(Ticket, tickets["noise"]).number
+    await as_user(client, "city")
+    assert await ids(client, f"q={number}") == [tickets["noise"]]
+    assert await ids(client, f"q={number[:-1]}9") == []
