@@ -70,8 +70,9 @@ def ordered(statement: Select) -> Select:
 # the created_at index. Measured on PostgreSQL (benchmarks/search.py): for a rare search term the
 # planner, guessing hundreds of matches, walks the index and reads every ticket to find 20 (0.2 s at
 # 100k tickets, seconds at 1M) where sorting the 10 real matches takes a millisecond; for a term
-# in most tickets the walk takes a millisecond and sorting them all is what takes seconds.
-FEW_MATCHES = 10_000
+# in most tickets the walk takes a millisecond and sorting them all is what takes seconds. Sorting
+# is bounded by this number; the walk reads about 20 × tickets / matches rows.
+FEW_MATCHES = 5_000
 
 
 def page(where: list[ColumnElement[bool]], *, matches_count: int, offset: int, limit: int) -> Select:
