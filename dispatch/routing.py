@@ -86,3 +86,34 @@ def _unit_id(session: Session, code: str) -> int:
     if unit_id is None:
         raise NotFound(f"单位编码不存在：{code}", code="unknown_unit")
     return unit_id
+
+
+def rule_json(rule: DispatchRule) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "category_prefix": rule.category_prefix,
+        "area_unit_id": rule.area_unit_id,
+        "unit_id": rule.unit_id,
+        "priority": rule.priority,
+        "active": rule.active,
+    }
+
+
+def get_rule(session: Session, rule_id: int) -> DispatchRule:
+    rule = session.get(DispatchRule, rule_id)
+    if rule is None:
+        raise NotFound(f"派单规则不存在：{rule_id}", code="unknown_rule")
+    return rule
+
+
+def update_rule(
+    session: Session, rule: DispatchRule, *, priority: int | None = None, active: bool | None = None
+) -> DispatchRule:
+    if priority is not None:
+        if not 0 <= priority <= 10_000:
+            raise InvalidInput("优先级须在 0 到 10000 之间", code="invalid_priority")
+        rule.priority = priority
+    if active is not None:
+        rule.active = active
+    session.flush()
+    return rule

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+import ticketing.knowledge_index  # noqa: F401 - registers the listeners that index knowledge articles
 from ticketing.event_feed import EventPublisher, attach_publisher
 from ticketing.reference_cache import ReferenceCache
 

@@ -1,6 +1,6 @@
 """Knowledge-base search for the agent on the phone: words of the question (jieba) scored against
-each article's title, keywords and body. The knowledge base is small (hundreds to a few thousand
-articles) and read-mostly, so scoring in Python over the active articles is fast and needs no index."""
+each article's title, keywords and body. The full-text index (`kb_search`, bigrams) picks the
+articles containing any of the words; only those are scored, in Python."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ticketing.fulltext import KNOWLEDGE
 from ticketing.models import KnowledgeArticle
+from ticketing.search_terms import bigrams, runs
 
 MAX_QUERY_CHARS = 200
 WEIGHTS = (("title", 5.0), ("keywords", 3.0), ("summary", 1.0), ("conditions", 0.5), ("materials", 0.5))
@@ -64,10 +66,17 @@ def search(session: Session, query: str, limit: int = 10) -> list[Hit]:
     terms = query_terms(query)
     if not terms:
         return []
+    phrases = [bigrams(run) for term in terms for run in runs(term)]
+    if not phrases:  # nothing but punctuation and symbols
+        return []
+    candidates = select(KnowledgeArticle).where(KnowledgeArticle.active.is_(True))
+    if all(len(phrase[0]) == 2 for phrase in phrases):  # one-character words are not in the index
+        dialect = session.get_bind().dialect.name
+        candidates = candidates.where(
+            KnowledgeArticle.id.in_(KNOWLEDGE.ids_matching(dialect, phrases, any_phrase=True))
+        )
     hits = []
-    for article in session.execute(
-        select(KnowledgeArticle).where(KnowledgeArticle.active.is_(True))
-    ).scalars():
+    for article in session.execute(candidates).scalars():
         faq = " ".join(f"{item.get('q', '')} {item.get('a', '')}" for item in article.faq or [])
         score = sum(
             weight * sum(term in (getattr(article, field) or "") for term in terms)

@@ -17,6 +17,7 @@ from ticketing.errors import NotFound
 from ticketing.event_feed import remember_for_publication
 from ticketing.models import Ticket, TicketEvent, utcnow
 from ticketing.projection import apply_event
+from ticketing.ticket_search import index_ticket, searched_fields
 from ticketing.vocabulary import TicketStatus
 
 
@@ -63,12 +64,15 @@ def perform(
         created_at=now or utcnow(),
         payload=payload or {},
     )
+    searched_before = None if ticket.id is None else searched_fields(ticket)
     if ticket.id is None:
         apply_event(ticket, event)
         session.add(ticket)
         session.flush()
     else:
         apply_event(ticket, event)
+    if searched_fields(ticket) != searched_before:
+        index_ticket(session, ticket)
     event.ticket_id = ticket.id
     session.add(event)
     session.flush()

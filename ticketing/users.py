@@ -79,3 +79,32 @@ def set_active(session: Session, username: str, active: bool) -> User:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+def user_json(user: User, unit: OrgUnit) -> dict[str, object]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "role_label": Role(user.role).label,
+        "unit_id": unit.id,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "sip_uri": user.sip_uri,
+        "active": user.active,
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }
+
+
+def reset_password(session: Session, username: str, password: str) -> User:
+    """A new password, and the lockout lifted (people usually ask after locking themselves out)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LENGTH} 位", code="weak_password")
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"用户不存在：{username}", code="unknown_user")
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user

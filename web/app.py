@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ticketing.db import Database
 from web import (
+    admin_api,
     agent_api,
     attachments_api,
     auth,
@@ -21,6 +22,7 @@ from web import (
     public_api,
     public_pages,
     suggestions_api,
+    ticket_export,
     tickets_api,
     worklists_api,
 )
@@ -56,10 +58,12 @@ def create_app(
     app.cleanup_ctx.append(redis_client)
     app.router.add_get("/healthz", healthz)
     auth.add_routes(app)
+    ticket_export.add_routes(app)  # before tickets_api: its {ticket_id} would match export.csv
     tickets_api.add_routes(app)
     open311.add_routes(app)
     knowledge_api.add_routes(app)
     suggestions_api.add_routes(app)
+    admin_api.add_routes(app)
     openapi.add_routes(app)
     live.add_routes(app)
     agent_api.add_routes(app)

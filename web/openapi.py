@@ -67,6 +67,8 @@ def document() -> dict[str, Any]:
 
 
 def _core_document() -> dict[str, Any]:
+    from web.openapi_admin import admin_paths, ticket_filter_parameters  # they use this module's helpers
+
     ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     return {
         "openapi": "3.0.3",
@@ -142,8 +144,7 @@ def _core_document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                         },
-                        {"name": "status", "in": "query", "schema": {"type": "string"}},
-                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        *ticket_filter_parameters(),
                     ],
                     "responses": {"200": _json({"type": "object"}), "401": _error(), "422": _error()},
                 },
@@ -213,6 +214,7 @@ def _core_document() -> dict[str, Any]:
                 }
             },
             **public_paths(),
+            **admin_paths(),
         },
     }
 

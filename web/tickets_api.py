@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from dispatch.context import Context, dispatch_context
 from dispatch.extensions import decide_extension, request_extension
@@ -21,7 +21,9 @@ from dispatch.models import Assignment
 from dispatch.operators import Forbidden, Operator
 from dispatch.returns import return_assignment
 from dispatch.review import review
-from dispatch.visibility import can_see, ticket_filter
+from dispatch.ticket_listing import conditions
+from dispatch.ticket_listing import page as page_of
+from dispatch.visibility import can_see
 from dispatch.withdrawal import cancel, merge
 from ticketing.errors import InvalidInput, NotFound
 from ticketing.intake import submit
@@ -32,6 +34,7 @@ from ticketing.vocabulary import Channel, Role
 from web.auth import operator_of
 from web.keys import DB_KEY
 from web.serialize import assignment_json, event_json, ticket_detail, ticket_summary
+from web.ticket_params import parse_filters
 
 MAX_PER_PAGE = 100
 INTAKE_ROLES = frozenset({Role.AGENT.value, Role.DISPATCHER.value, Role.ADMIN.value, Role.LEADER.value})
@@ -89,24 +92,15 @@ async def list_tickets(request: web.Request) -> web.Response:
     operator = operator_of(request)
     page = _int_param(request, "page", 1, 1, 100_000)
     per_page = _int_param(request, "per_page", 20, 1, MAX_PER_PAGE)
-    status, q = request.query.get("status"), (request.query.get("q") or "").strip()[:100]
+    filters = parse_filters(request.query)
     db = request.app[DB_KEY]
 
     def query() -> dict[str, Any]:
         with db.read_session() as s:
-            conditions = [ticket_filter(s, operator)]
-            if status:
-                conditions.append(Ticket.status.in_(status.split(",")))
-            if q:
-                like = f"%{q}%"
-                conditions.append(or_(Ticket.number == q, Ticket.title.like(like), Ticket.content.like(like)))
-            total = s.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+            where = conditions(s, operator, filters)
+            total = s.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
             rows = s.execute(
-                select(Ticket)
-                .where(*conditions)
-                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-                .offset((page - 1) * per_page)
-                .limit(per_page)
+                page_of(where, matches_count=total, offset=(page - 1) * per_page, limit=per_page)
             ).scalars()
             items = [ticket_summary(t, operator) for t in rows]
         return {"items": items, "page": page, "per_page": per_page, "total": total}

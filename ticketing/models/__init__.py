@@ -2,6 +2,7 @@
 
 from ticketing.models.api_keys import ApiKey
 from ticketing.models.attachments import Attachment
+from ticketing.models.audit import AuditEntry
 from ticketing.models.base import Base, utcnow
 from ticketing.models.calendar import CalendarDay
 from ticketing.models.calls import CallRecord
@@ -14,6 +15,7 @@ from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
 __all__ = [
     "ApiKey",
     "Attachment",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "CallRecord",
