@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ticketing.errors import HotlineError
 
@@ -46,6 +47,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code, message = HTTP_MESSAGES.get(error.status, ("http_error", error.reason))
         return error_response(error.status, code, message)
+    except HttpProcessingError as error:  # a malformed body read by the handler (e.g. multipart headers)
+        code, message = HTTP_MESSAGES[400]
+        return error_response(400, code, message, reason=error.message)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
