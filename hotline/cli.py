@@ -561,5 +561,20 @@ def users_enable(ctx: click.Context, username: str) -> None:
     _set_active(ctx, username, True)
 
 
+@main.command()
+@click.option("--worker", "index", type=click.IntRange(1, 999), required=True, help="Worker number K.")
+@click.pass_context
+@_fail_cleanly
+def telephony(ctx: click.Context, index: int) -> None:
+    """Run SIP telephony worker K (pjsua2 on 127.0.0.1, port telephony_base_port + K)."""
+    from telephony.worker import run_worker
+
+    settings = _settings(ctx)
+    if not settings.embedded_redis or settings.redis_socket.exists():
+        run_worker(settings, index)
+    else:
+        raise click.ClickException("no Redis: set HOTLINE_REDIS_URL or start `hotline up`")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,95 @@
+"""Fixtures for the telephony acceptance tests: prompts synthesised once, a worker process per test on
+free ports with short queue timers, the Korean model for recognition, audio from ../shared/voice."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.support.ports import free_port
+from tests.telephony.sip_tools import WorkerProcess, start_worker
+from ticketing.call_bus import CALL_EVENTS_STREAM, AgentState, set_agent_state
+
+def _shared_voice() -> Path:
+    """../shared/voice beside the repository, also from a worktree nested deeper (/work/wt/x)."""
+    for parent in Path(__file__).resolve().parents[2].parents:
+        if (parent / "shared" / "voice").is_dir():
+            return parent / "shared" / "voice"
+    return Path(__file__).resolve().parents[2].parent / "shared" / "voice"
+
+
+SHARED_VOICE = _shared_voice()
+SAMPLE = "aishell1_BAC009S0764W0121.wav"  # 4.2 s of Mandarin
+
+
+@pytest.fixture(scope="session")
+def prompts_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from telephony.prompts import ensure_prompts
+
+    telephony_dir = tmp_path_factory.mktemp("prompts-cache")
+    ensure_prompts(telephony_dir)
+    return telephony_dir / "prompts"
+
+
+@pytest.fixture(scope="session")
+def mandarin_wav() -> Path:
+    path = SHARED_VOICE / "samples" / SAMPLE
+    if not path.exists():
+        pytest.skip(f"speech sample not found: {path}")
+    return path
+
+
+@pytest.fixture
+def line_env(tmp_path: Path, redis_url: str, sqlite_db, prompts_cache: Path) -> dict[str, str]:
+    """Settings for worker processes (HOTLINE_* variables); tests override timers as they need."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(prompts_cache, data_dir / "telephony" / "prompts")
+    base = free_port() - 1
+    return {
+        "HOTLINE_DATA_DIR": str(data_dir),
+        "HOTLINE_REDIS_URL": redis_url,
+        "HOTLINE_DATABASE_URL": sqlite_db.url,
+        "HOTLINE_TELEPHONY_BASE_PORT": str(base),
+        "HOTLINE_TELEPHONY_RTP_BASE_PORT": str(20000 + (os.getpid() % 50) * 400),
+        "HOTLINE_TELEPHONY_RING_SECONDS": "4",
+        "HOTLINE_TELEPHONY_QUEUE_SECONDS": "30",
+        "HOTLINE_TELEPHONY_VOICEMAIL_SECONDS": "20",
+        "HOTLINE_TELEPHONY_NO_MEDIA_SECONDS": "6",
+        "HOTLINE_TELEPHONY_TRANSCRIBE": "0",
+        "HOTLINE_LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], index: int = 1) -> WorkerProcess:
+        worker = start_worker(env, index, tmp_path)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def bus(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def call_events(client: redis.Redis) -> list[dict]:
+    return [json.loads(fields[b"event"]) for _, fields in client.xrange(CALL_EVENTS_STREAM)]
+
+
+def make_ready(client: redis.Redis, username: str, sip_port: int) -> None:
+    set_agent_state(client, username, AgentState.READY, sip_uri=f"sip:{username}@127.0.0.1:{sip_port}")
