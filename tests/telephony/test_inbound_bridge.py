@@ -28,8 +28,8 @@ from ticketing.call_bus import agent_state
 from ticketing.models import Attachment, CallRecord
 
 
-def run_jobs(redis_url: str, env: dict[str, str]) -> None:
-    jobs.configure(env["HOTLINE_DATABASE_URL"], Path(env["HOTLINE_DATA_DIR"]))
+def run_jobs(redis_url: str, env: dict[str, str], voice_model: str = "") -> None:
+    jobs.configure(env["HOTLINE_DATABASE_URL"], Path(env["HOTLINE_DATA_DIR"]), voice_model)
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
     connection.close()
