@@ -41,6 +41,7 @@ class Settings:
     telephony_transcribe: int = 1  # 0: no live transcript (no recognizer process per worker)
     telephony_voice_model: str = ""  # a vosk model folder; empty: the Chinese model voice_models finds
     sip_allowed_networks: str = "127.0.0.0/8"  # comma-separated; the edge refuses other sources
+    sip_pike_requests: int = 60  # requests per source per 2 s before the edge drops them (pike)
     emergency_uris: str = ""  # "110=sip:110@gw,119=sip:119@gw,120=…,122=…"
     gateway_uri_template: str = ""  # outbound calls, e.g. "sip:{number}@10.0.0.5:5060"
     log_level: str = "INFO"

