@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ class Stack(Protocol):
 
     def submit(self, command: Callable[[], None]) -> None: ...
     def play(self, key: str, path: Path, loop: bool = False) -> None: ...
+    def play_list(self, key: str, paths: list[Path]) -> None: ...
     def stop_play(self, key: str) -> None: ...
     def record(self, key: str, name: str, path: Path, *others: str) -> None: ...
     def hangup(self, key: str, code: int = 200) -> None: ...
@@ -64,6 +66,7 @@ class FlowConfig:
     voicemail_seconds: float = 120.0
     emergency: dict[str, str] = field(default_factory=dict)  # "110" → SIP URI
     batch_seconds: float = 0.1  # live-transcript batch length (the tap's frames × 20 ms)
+    database_url: str = ""  # for the DTMF progress query; empty: the menu key is ignored
 
     @property
     def recordings_dir(self) -> Path:
@@ -82,6 +85,17 @@ class TranscriptLine:
 class Command:
     name: str
     arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProgressResult:
+    call_id: str
+    number: str
+    status: str | None  # None: no such ticket
+
+
+MENU_PROGRESS = "1"
+MAX_TICKET_DIGITS = 20
 
 
 @dataclass
@@ -142,6 +156,8 @@ class CallFlow:
         self._timers: list[tuple[float, int, str, int, str]] = []
         self._sequence = itertools.count()
         self.prompt_seconds: dict[str, float] = {}
+        # Database lookups (progress query) run here, never on the flow or SIP thread.
+        self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lookup")
 
     # -- plumbing ----------------------------------------------------------------------------------
     def post(self, message: object) -> None:
@@ -220,6 +236,8 @@ class CallFlow:
                 self._digit(self.callers[leg], digit)
             case NoMedia(leg=leg) if leg in self.callers:
                 self.callers[leg].details["watchdog"] = "no_media"
+            case ProgressResult():
+                self._progress_result(message)
             case TranscriptLine():
                 self._transcript(message)
             case Command():
@@ -366,6 +384,8 @@ class CallFlow:
             outcome, kind = "abandoned", CallEventKind.ABANDONED
         elif caller.phase == "bridged":
             outcome, kind = "answered", CallEventKind.ENDED
+        elif caller.phase in ("progress", "progress_lookup"):
+            outcome, kind = "self_service", CallEventKind.ENDED  # served by the progress query
         else:
             outcome, kind = ("no_media" if not message.had_media else "ended"), CallEventKind.ENDED
         if caller.transferred_to:
@@ -408,12 +428,50 @@ class CallFlow:
             self.jobs.enqueue(jobs.call_record_job, record, recording, job_timeout=120)
 
     def _digit(self, caller: Caller, digit: str) -> None:
-        caller.digits += digit
+        if caller.phase == "queued" and digit == MENU_PROGRESS and self.config.database_url:
+            self._phase(caller, "progress")  # out of the queue while the caller keys a number
+            caller.digits = ""
+            self._sip(self.stack.play, caller.key, self._prompt("progress_enter"))
+            return
+        if caller.phase == "progress":
+            if digit == "#" and caller.digits:
+                number = caller.digits
+                self._phase(caller, "progress_lookup")
+                self._lookups.submit(self._look_up, caller.key, number)
+            elif digit.isdigit() and len(caller.digits) < MAX_TICKET_DIGITS:
+                caller.digits += digit
+            return
         self._publish(
-            CallEventKind.QUEUED if caller.phase != "bridged" else CallEventKind.ANSWERED,
+            CallEventKind.ANSWERED if caller.phase == "bridged" else CallEventKind.QUEUED,
             caller,
-            details={"dtmf": caller.digits},
+            details={"dtmf": digit},
         )
+
+    def _look_up(self, call_id: str, number: str) -> None:
+        from telephony.progress import ticket_status
+
+        try:
+            status = ticket_status(self.config.database_url, number)
+        except Exception:
+            log.exception("progress query for %s", number)
+            status = None
+        self.post(ProgressResult(call_id, number, status))
+
+    def _progress_result(self, result: ProgressResult) -> None:
+        caller = self.callers.get(result.call_id)
+        if caller is None or caller.phase != "progress_lookup":
+            return
+        if result.status is None:
+            fragments = [self._prompt("progress_not_found")]
+        else:
+            fragments = [self._prompt("progress_status"), self._prompt(f"status_{result.status}")]
+        self._sip(self.stack.play_list, caller.key, fragments)
+        self._publish(
+            CallEventKind.QUEUED,
+            caller,
+            details={"progress_query": result.number, "ticket_status": result.status},
+        )
+        self._after(sum(duration_seconds(f) for f in fragments) + 0.3, caller, "retry")  # back in line
 
     def _transcript(self, line: TranscriptLine) -> None:
         caller = self.callers.get(line.call_id)

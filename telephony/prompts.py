@@ -13,6 +13,8 @@ import tempfile
 import wave
 from pathlib import Path
 
+from ticketing.vocabulary import TicketStatus
+
 VOICE = "cmn-latn-pinyin"
 RATE = 16000
 
@@ -27,6 +29,10 @@ DEFAULT_TEXTS: dict[str, str] = {
     "transfer": "正在为您转接紧急服务，请不要挂机。",
     "goodbye": "感谢您的来电，再见。",
 }
+
+
+# One fragment per ticket status, spoken after "progress_status" (e.g. "status_in_progress": 办理中).
+DEFAULT_TEXTS.update({f"status_{status.value}": status.label for status in TicketStatus})
 
 
 class PromptError(RuntimeError):

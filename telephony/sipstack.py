@@ -294,6 +294,19 @@ class SipStack:
         player.startTransmit(leg.audio)
         leg.player = player  # the previous player (if any) is destroyed and stops
 
+    def play_list(self, key: str, paths: list[Path]) -> None:
+        """Prompt fragments one after another (e.g. "your ticket is" + "in progress")."""
+        leg = self._leg(key)
+        if leg is None or leg.audio is None:
+            return
+        player = pj.AudioMediaPlayer()
+        files = pj.StringVector()
+        for path in paths:
+            files.append(str(path))
+        player.createPlaylist(files, "fragments", pj.PJMEDIA_FILE_NO_LOOP)
+        player.startTransmit(leg.audio)
+        leg.player = player
+
     def stop_play(self, key: str) -> None:
         leg = self._leg(key)
         if leg is not None:

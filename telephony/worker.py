@@ -106,6 +106,7 @@ def run_worker(settings: Settings, index: int) -> None:
         queue_seconds=settings.telephony_queue_seconds,
         voicemail_seconds=settings.telephony_voicemail_seconds,
         emergency=parse_emergency(settings.emergency_uris),
+        database_url=settings.effective_database_url,
     )
     stack_config = StackConfig(
         sip_port=settings.telephony_worker_port(index),

@@ -146,3 +146,17 @@ def edge(line_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., obj
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def events_until(client: redis.Redis, kind: str, count: int = 1, timeout: float = 20.0) -> list[dict]:
+    """All call events so far, once `count` events of `kind` are among them."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        events = call_events(client)
+        if sum(e["kind"] == kind for e in events) >= count:
+            return events
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {count} {kind!r} events in time: {[e['kind'] for e in events]}")
+        time.sleep(0.2)

@@ -18,7 +18,6 @@ from tests.support.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-DTMF_PCAP = Path("/usr/share/sip-tester/dtmf_2833_{}.pcap")
 CALLER_NUMBER = "13812345678"  # a valid China Mobile number: region and carrier for the screen pop
 
 
@@ -37,10 +36,9 @@ def caller_scenario(
     media = []
     if audio is not None:
         media.append(f'  <nop><action><exec rtp_stream="{audio},1,0"/></action></nop>')
-    for digit in digits:
-        name = {"*": "star", "#": "pound"}.get(digit, digit)
-        media.append('  <pause milliseconds="400"/>')
-        media.append(f'  <nop><action><exec play_pcap_audio="{str(DTMF_PCAP).format(name)}"/></action></nop>')
+    if digits:
+        pcap = dtmf_pcap(digits, folder / f"dtmf-{time.monotonic_ns()}.pcap")
+        media.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
     end_part = "hotline_hangs_up.xml.part" if hotline_hangs_up else "caller_hangs_up.xml.part"
     text = (HERE / "caller.xml").read_text()
     text = text.replace("{media}", "\n".join(media)).replace("{end}", (HERE / end_part).read_text())
@@ -56,6 +54,39 @@ def agent_scenario(folder: Path, *, ring_ms: int = 300, talk_ms: int = 60000, bu
     path = folder / f"agent-{time.monotonic_ns()}.xml"
     path.write_text(text)
     return path
+
+
+def dtmf_pcap(digits: str, target: Path, *, gap_s: float = 0.4, start_s: float = 1.0) -> Path:
+    """RFC 2833 events (PT 101) for `digits` as a pcap for sipp's play_pcap_audio. Sipp's shipped
+    per-digit pcaps all carry the same RTP timestamp, so a repeated digit ("00") is taken for the
+    same event and dropped; here every digit is its own event."""
+    import struct
+
+    codes = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    sequence = 0
+
+    def packet(at: float, marker: bool, timestamp: int, event: int, end: bool, duration: int) -> None:
+        nonlocal sequence
+        sequence += 1
+        rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | 101, sequence, timestamp, 0x12345678)
+        rtp += struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
+        udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), sequence, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = b"\x00" * 12 + b"\x08\x00" + ip
+        seconds = int(at)
+        out.append(struct.pack("<IIII", seconds, int((at - seconds) * 1e6), len(frame), len(frame)) + frame)
+
+    for index, digit in enumerate(digits):
+        begin = start_s + index * gap_s
+        timestamp = int(begin * 8000)
+        for step in range(8):
+            packet(begin + step * 0.02, step == 0, timestamp, codes[digit], False, 160 * (step + 1))
+        for step in range(3):  # the end packet, sent three times as RFC 4733 asks
+            packet(begin + (8 + step) * 0.02, False, timestamp, codes[digit], True, 160 * 9)
+    target.write_bytes(b"".join(out))
+    return target
 
 
 @dataclass
