@@ -16,6 +16,7 @@ from tests.support.ports import free_port
 from tests.telephony.sip_tools import WorkerProcess, start_worker
 from ticketing.call_bus import CALL_EVENTS_STREAM, AgentState, set_agent_state
 
+
 def _shared_voice() -> Path:
     """../shared/voice beside the repository, also from a worktree nested deeper (/work/wt/x)."""
     for parent in Path(__file__).resolve().parents[2].parents:
@@ -133,7 +134,9 @@ def edge(line_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., obj
     def start(env: dict[str, str]) -> EdgeConfig:
         config = EdgeConfig.from_settings(load_settings(environ=env))
         log = (tmp_path / "kamailio.log").open("wb")
-        process = subprocess.Popen(command(config, write_config(config)), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command(config, write_config(config)), stdout=log, stderr=subprocess.STDOUT
+        )
         started.append(process)
         wait_ready(config, lambda: process.poll() is None)
         return config

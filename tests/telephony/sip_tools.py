@@ -72,8 +72,22 @@ def dtmf_pcap(digits: str, target: Path, *, gap_s: float = 0.4, start_s: float =
         rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | 101, sequence, timestamp, 0x12345678)
         rtp += struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
         udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), sequence, 0, 64, 17, 0,
-                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        ip = (
+            struct.pack(
+                "!BBHHHBBH4s4s",
+                0x45,
+                0,
+                20 + len(udp),
+                sequence,
+                0,
+                64,
+                17,
+                0,
+                bytes([127, 0, 0, 1]),
+                bytes([127, 0, 0, 1]),
+            )
+            + udp
+        )
         frame = b"\x00" * 12 + b"\x08\x00" + ip
         seconds = int(at)
         out.append(struct.pack("<IIII", seconds, int((at - seconds) * 1e6), len(frame), len(frame)) + frame)
@@ -117,12 +131,42 @@ class Sipp:
         return self.log.read_text(errors="replace")
 
 
-def start_sipp(scenario: Path, folder: Path, *, target: str | None = None, calls: int = 1,
-               limit: int = 1, rate: float = 10, echo: bool = False, extra: tuple[str, ...] = ()) -> Sipp:
+def start_sipp(
+    scenario: Path,
+    folder: Path,
+    *,
+    target: str | None = None,
+    calls: int = 1,
+    limit: int = 1,
+    rate: float = 10,
+    echo: bool = False,
+    extra: tuple[str, ...] = (),
+) -> Sipp:
     port, media_port = free_port(), _even_free_port()
-    args = [sipp_binary(), "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
-            "-mp", str(media_port), "-m", str(calls), "-l", str(limit), "-r", str(rate), "-nostdin",
-            "-timeout", "90s", "-timeout_error", *extra]
+    args = [
+        sipp_binary(),
+        "-sf",
+        str(scenario),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(media_port),
+        "-m",
+        str(calls),
+        "-l",
+        str(limit),
+        "-r",
+        str(rate),
+        "-nostdin",
+        "-timeout",
+        "90s",
+        "-timeout_error",
+        *extra,
+    ]
     if echo:
         args.append("-rtp_echo")
     if target is not None:
@@ -141,8 +185,10 @@ def _even_free_port() -> int:
     while True:
         port = free_port() & ~1
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp, \
-                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp,
+            ):
                 rtp.bind(("127.0.0.1", port))
                 rtcp.bind(("127.0.0.1", port + 1))
             return port
@@ -175,7 +221,10 @@ def start_worker(env: dict[str, str], index: int, folder: Path, ready_timeout: f
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "hotline.cli", "telephony", "--worker", str(index)],
-            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
     port = int(env["HOTLINE_TELEPHONY_BASE_PORT"]) + index
     worker = WorkerProcess(process, port, log, env)
@@ -191,8 +240,23 @@ def start_worker(env: dict[str, str], index: int, folder: Path, ready_timeout: f
 # -- audio ------------------------------------------------------------------------------------------
 def to_mulaw(wav: Path, target: Path, *, pad_start_s: float = 0.0, pad_end_s: float = 0.0) -> Path:
     """Raw 8 kHz mu-law for sipp's rtp_stream, optionally padded with silence."""
-    subprocess.run(["sox", str(wav), "-r", "8000", "-c", "1", "-t", "ul", str(target),
-                    "pad", str(pad_start_s), str(pad_end_s)], check=True)
+    subprocess.run(
+        [
+            "sox",
+            str(wav),
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-t",
+            "ul",
+            str(target),
+            "pad",
+            str(pad_start_s),
+            str(pad_end_s),
+        ],
+        check=True,
+    )
     return target
 
 
@@ -202,16 +266,38 @@ def read_pcm(path: Path, rate: int = 16000) -> array.array:
         if wav.getframerate() == rate and wav.getnchannels() == 1 and wav.getsampwidth() == 2:
             samples = array.array("h", wav.readframes(wav.getnframes()))
             return samples
-    converted = subprocess.run(["sox", str(path), "-r", str(rate), "-c", "1", "-b", "16", "-t", "raw", "-"],
-                               check=True, capture_output=True).stdout
+    converted = subprocess.run(
+        ["sox", str(path), "-r", str(rate), "-c", "1", "-b", "16", "-t", "raw", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
     return array.array("h", converted)
 
 
 def ulaw_reference(path: Path, rate: int = 16000) -> array.array:
     """What a caller streaming this mu-law file actually sends, at the bridge's rate (band-limited
     to 8 kHz telephony, as the recordings are)."""
-    converted = subprocess.run(["sox", "-t", "ul", "-r", "8000", "-c", "1", str(path), "-r", str(rate), "-b", "16",
-                                "-t", "raw", "-"], check=True, capture_output=True).stdout
+    converted = subprocess.run(
+        [
+            "sox",
+            "-t",
+            "ul",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            str(path),
+            "-r",
+            str(rate),
+            "-b",
+            "16",
+            "-t",
+            "raw",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     return array.array("h", converted)
 
 
@@ -224,8 +310,9 @@ def rms(samples: array.array) -> float:
     return math.sqrt(sum(s * s for s in samples) / len(samples)) if samples else 0.0
 
 
-def best_correlation(recorded: array.array, reference: array.array, rate: int = 16000,
-                     window_s: float = 1.0) -> float:
+def best_correlation(
+    recorded: array.array, reference: array.array, rate: int = 16000, window_s: float = 1.0
+) -> float:
     """Normalised cross-correlation of the loudest 1 s of the reference against the recording, at the
     best lag (the recording starts earlier or later than the reference by an unknown delay)."""
     import numpy as np
@@ -237,9 +324,9 @@ def best_correlation(recorded: array.array, reference: array.array, rate: int = 
     if len(rec) < size or len(ref) < size:
         return 0.0
     step = size // 4
-    energies = [float(np.sum(ref[i:i + size] ** 2)) for i in range(0, len(ref) - size, step)]
+    energies = [float(np.sum(ref[i : i + size] ** 2)) for i in range(0, len(ref) - size, step)]
     start = int(np.argmax(energies)) * step
-    window = ref[start:start + size] - ref[start:start + size].mean()
+    window = ref[start : start + size] - ref[start : start + size].mean()
     raw = correlate(rec, window, mode="valid", method="fft")
     # Energy of each recording window of `size` samples, for the normalisation.
     cumulative = np.concatenate(([0.0], np.cumsum(rec * rec)))

@@ -53,14 +53,16 @@ def test_call_is_bridged_to_the_ready_agent_and_recorded(
     make_ready(bus, "agent7", agent.port)
     audio = to_mulaw(mandarin_wav, tmp_path / "caller.ulaw", pad_start_s=1.5, pad_end_s=0.5)
     started = time.monotonic()
-    caller = start_sipp(caller_scenario(tmp_path, talk_ms=8000, audio=audio), tmp_path,
-                        target=f"127.0.0.1:{worker.port}")
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=8000, audio=audio), tmp_path, target=f"127.0.0.1:{worker.port}"
+    )
     assert caller.wait(40) == 0, caller.output()[-2000:]
     assert agent.wait(20) == 0, agent.output()[-2000:]
     took = time.monotonic() - started
 
-    events = wait_for(lambda: [e for e in call_events(bus)] if any(
-        e["kind"] == "ended" for e in call_events(bus)) else None)
+    events = wait_for(
+        lambda: [e for e in call_events(bus)] if any(e["kind"] == "ended" for e in call_events(bus)) else None
+    )
     kinds = [e["kind"] for e in events]
     assert kinds[:3] == ["queued", "offered", "answered"] and kinds[-1] == "ended", kinds
     offered = events[1]

@@ -15,29 +15,35 @@ from ticketing.submission import Submission
 
 
 def test_caller_keys_a_ticket_number_and_hears_its_status(line_env, workers, bus, sqlite_db, tmp_path):
-    ticket = submit(sqlite_db, Submission(channel="web_form", content="小区路灯坏了", contact_phone="13812345678"))
+    ticket = submit(
+        sqlite_db, Submission(channel="web_form", content="小区路灯坏了", contact_phone="13812345678")
+    )
     worker = workers(line_env)
     keys = "1" + ticket.number + "#"
     talk_ms = 1000 + 400 * len(keys) + 5000  # the keys, the lookup and the spoken status
-    caller = start_sipp(caller_scenario(tmp_path, talk_ms=talk_ms, digits=keys), tmp_path,
-                        target=f"127.0.0.1:{worker.port}")
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=talk_ms, digits=keys), tmp_path, target=f"127.0.0.1:{worker.port}"
+    )
     assert caller.wait(60) == 0, caller.output()[-2000:]
     events = events_until(bus, "abandoned")  # after the answer the caller is back in line, then hangs up
     answers = [e["details"] for e in events if "progress_query" in e["details"]]
     assert answers == [{**answers[0], "progress_query": ticket.number, "ticket_status": ticket.status}]
 
 
-
 def test_agent_adds_110_to_the_call_and_the_transfer_is_recorded(
     line_env, workers, bus, redis_url, sqlite_db, tmp_path
 ):
     police = start_sipp(agent_scenario(tmp_path, ring_ms=200), tmp_path, echo=True)
-    env = {**line_env, "HOTLINE_EMERGENCY_URIS": f"110=sip:110@127.0.0.1:{police.port},119=sip:119@127.0.0.1:9"}
+    env = {
+        **line_env,
+        "HOTLINE_EMERGENCY_URIS": f"110=sip:110@127.0.0.1:{police.port},119=sip:119@127.0.0.1:9",
+    }
     worker = workers(env)
     agent = start_sipp(agent_scenario(tmp_path, ring_ms=200), tmp_path, echo=True)
     make_ready(bus, "agent7", agent.port)
-    caller = start_sipp(caller_scenario(tmp_path, talk_ms=5000, digits="0000000"), tmp_path,
-                        target=f"127.0.0.1:{worker.port}")
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=5000, digits="0000000"), tmp_path, target=f"127.0.0.1:{worker.port}"
+    )
     answered = events_until(bus, "answered")
     call_id = answered[0]["call_id"]
     send_command(bus, "transfer", call_id=call_id, target="110", mode="conference")

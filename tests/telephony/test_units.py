@@ -85,26 +85,38 @@ def test_caller_details_from_the_from_uri(uri, e164):
 
 
 def test_emergency_uris_setting():
-    assert parse_emergency("110=sip:110@gw, 119=sip:119@gw:5060") == {"110": "sip:110@gw", "119": "sip:119@gw:5060"}
+    assert parse_emergency("110=sip:110@gw, 119=sip:119@gw:5060") == {
+        "110": "sip:110@gw",
+        "119": "sip:119@gw:5060",
+    }
     assert parse_emergency("") == {}
 
 
 def test_kamailio_config_is_generated_from_settings_and_accepted(tmp_path):
-    settings = load_settings(environ={
-        "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_SIP_PORT": "5099", "HOTLINE_TELEPHONY_WORKERS": "3",
-        "HOTLINE_TELEPHONY_BASE_PORT": "6000", "HOTLINE_SIP_ALLOWED_NETWORKS": "127.0.0.0/8, 10.1.0.0/16",
-    })
+    settings = load_settings(
+        environ={
+            "HOTLINE_DATA_DIR": str(tmp_path),
+            "HOTLINE_SIP_PORT": "5099",
+            "HOTLINE_TELEPHONY_WORKERS": "3",
+            "HOTLINE_TELEPHONY_BASE_PORT": "6000",
+            "HOTLINE_SIP_ALLOWED_NETWORKS": "127.0.0.0/8, 10.1.0.0/16",
+        }
+    )
     config = EdgeConfig.from_settings(settings)
     assert dispatcher_list(config) == "1 sip:127.0.0.1:6001\n1 sip:127.0.0.1:6002\n1 sip:127.0.0.1:6003\n"
     path = write_config(config)
     text = path.read_text()
     assert "listen=udp:127.0.0.1:5099" in text
     assert "src_ip==127.0.0.0/8 || src_ip==10.1.0.0/16" in text
-    check = subprocess.run([*command(config, path)[:-2], "-c", "-f", str(path)], capture_output=True, text=True)
+    check = subprocess.run(
+        [*command(config, path)[:-2], "-c", "-f", str(path)], capture_output=True, text=True
+    )
     assert "config file ok" in check.stderr + check.stdout, check.stderr[-2000:]
 
 
 def test_bad_acl_network_is_a_config_error(tmp_path):
-    settings = load_settings(environ={"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_SIP_ALLOWED_NETWORKS": "lan"})
+    settings = load_settings(
+        environ={"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_SIP_ALLOWED_NETWORKS": "lan"}
+    )
     with pytest.raises(ConfigError, match="sip_allowed_networks"):
         EdgeConfig.from_settings(settings)

@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from telephony.prompts import duration_seconds, synthesise
 from tests.telephony.conftest import KOREAN_TEXT, call_events
-from tests.telephony.sip_tools import caller_scenario, read_pcm, rms, start_sipp, to_mulaw, ulaw_reference, wav_seconds
+from tests.telephony.sip_tools import (
+    caller_scenario,
+    read_pcm,
+    rms,
+    start_sipp,
+    to_mulaw,
+    ulaw_reference,
+    wav_seconds,
+)
 from tests.telephony.test_inbound_bridge import run_jobs, wait_for
 from ticketing.attachments import attachment_path
 from ticketing.models import Attachment, CallRecord, Ticket
@@ -29,11 +37,16 @@ def test_voicemail_becomes_a_transcribed_draft_ticket(
     lead = 1 + duration_seconds(prompts / "voicemail.wav") + duration_seconds(prompts / "beep.wav") + 1.0
     speech = wav_seconds(korean_wav)
     audio = to_mulaw(korean_wav, tmp_path / "caller.ulaw", pad_start_s=lead, pad_end_s=1.0)
-    caller = start_sipp(caller_scenario(tmp_path, talk_ms=int((lead + speech + 1.5) * 1000), audio=audio),
-                        tmp_path, target=f"127.0.0.1:{worker.port}")
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=int((lead + speech + 1.5) * 1000), audio=audio),
+        tmp_path,
+        target=f"127.0.0.1:{worker.port}",
+    )
     assert caller.wait(60) == 0, caller.output()[-2000:]
 
-    events = wait_for(lambda: call_events(bus) if any(e["kind"] == "voicemail" for e in call_events(bus)) else None)
+    events = wait_for(
+        lambda: call_events(bus) if any(e["kind"] == "voicemail" for e in call_events(bus)) else None
+    )
     assert [e["kind"] for e in events] == ["queued", "voicemail"]
     assert events[-1]["details"]["outcome"] == "voicemail"
 
@@ -62,7 +75,9 @@ def test_caller_hanging_up_in_the_queue_is_abandoned(line_env, workers, bus, red
     worker = workers(line_env)
     caller = start_sipp(caller_scenario(tmp_path, talk_ms=1500), tmp_path, target=f"127.0.0.1:{worker.port}")
     assert caller.wait(30) == 0, caller.output()[-2000:]
-    events = wait_for(lambda: call_events(bus) if any(e["kind"] == "abandoned" for e in call_events(bus)) else None)
+    events = wait_for(
+        lambda: call_events(bus) if any(e["kind"] == "abandoned" for e in call_events(bus)) else None
+    )
     assert [e["kind"] for e in events] == ["queued", "abandoned"]
     assert 1.0 < events[-1]["details"]["wait_seconds"] < 3.0
     run_jobs(redis_url, line_env)
