@@ -67,6 +67,7 @@ class FlowConfig:
     emergency: dict[str, str] = field(default_factory=dict)  # "110" → SIP URI
     batch_seconds: float = 0.1  # live-transcript batch length (the tap's frames × 20 ms)
     database_url: str = ""  # for the DTMF progress query; empty: the menu key is ignored
+    gateway_uri_template: str = ""  # outbound calls: "sip:{number}@gateway"
 
     @property
     def recordings_dir(self) -> Path:
@@ -94,6 +95,23 @@ class ProgressResult:
     status: str | None  # None: no such ticket
 
 
+@dataclass
+class Outbound:
+    """A call placed by the dialing primitive: dial, play a prompt, collect keys, report."""
+
+    key: str
+    request_id: str
+    number: str
+    prompt: str | None
+    max_digits: int
+    started_at: datetime
+    answered_at: datetime | None = None
+    digits: str = ""
+    generation: int = 0
+    done: bool = False
+
+
+DIAL_CLAIM = "hotline:telephony:dial:{request_id}"
 MENU_PROGRESS = "1"
 MAX_TICKET_DIGITS = 20
 
@@ -153,6 +171,7 @@ class CallFlow:
         self.inbox: queue.Queue[object] = queue.Queue()
         self.callers: dict[str, Caller] = {}
         self._leg_owner: dict[str, str] = {}  # outbound leg → caller key
+        self.outbound: dict[str, Outbound] = {}  # legs of the dialing primitive
         self._timers: list[tuple[float, int, str, int, str]] = []
         self._sequence = itertools.count()
         self.prompt_seconds: dict[str, float] = {}
@@ -184,7 +203,7 @@ class CallFlow:
         """Run a stack method on the SIP thread (arguments are bound now, not when it runs)."""
         self.stack.submit(functools.partial(method, *args, **kwargs))
 
-    def _after(self, seconds: float, caller: Caller, action: str) -> None:
+    def _after(self, seconds: float, caller: Caller | Outbound, action: str) -> None:
         due = time.monotonic() + seconds
         heapq.heappush(self._timers, (due, next(self._sequence), caller.key, caller.generation, action))
 
@@ -192,7 +211,7 @@ class CallFlow:
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, key, generation, action = heapq.heappop(self._timers)
-            caller = self.callers.get(key)
+            caller = self.callers.get(key) or self.outbound.get(key)
             if caller is not None and caller.generation == generation:
                 getattr(self, f"_on_{action}")(caller)
 
@@ -223,6 +242,10 @@ class CallFlow:
 
     # -- messages ------------------------------------------------------------------------------------
     def handle(self, message: object) -> None:
+        leg = getattr(message, "leg", None)
+        if leg is not None and leg in self.outbound:
+            self._outbound_message(self.outbound[leg], message)
+            return
         match message:
             case Incoming():
                 self._incoming(message)
@@ -486,9 +509,12 @@ class CallFlow:
 
     # -- console commands ------------------------------------------------------------------------------
     def _command(self, command: Command) -> None:
-        caller = self.callers.get(str(command.arguments.get("call_id", "")))
+        caller = self.callers.get(str(command.arguments.get("call_id", "")))  # None: another worker's
+        if command.name == "dial":
+            self._dial(command.arguments)
+            return
         if caller is None:
-            return  # another worker holds it
+            return
         if command.name == "hangup":
             self._sip(self.stack.hangup, caller.key)
         elif command.name == "transfer":
@@ -511,3 +537,92 @@ class CallFlow:
         else:
             key = caller.key
             self._sip(self.stack.transfer, key, uri)
+
+    # -- the dialing primitive (surveys, callbacks) ------------------------------------------------------
+    def _dial(self, arguments: dict[str, Any]) -> None:
+        """`dial {request_id, number, prompt?, digits?}`: every worker sees it; one claims it in Redis."""
+        request_id, number = str(arguments.get("request_id", "")), str(arguments.get("number", ""))
+        if not request_id or not number or not self.config.gateway_uri_template:
+            return
+        claim = DIAL_CLAIM.format(request_id=request_id)
+        if not self.redis.set(claim, self.config.worker, nx=True, ex=24 * 3600):
+            return  # another worker took it (or a retry of a request already placed)
+        key = f"{self.config.worker}-o{uuid.uuid4().hex[:8]}"
+        call = Outbound(
+            key,
+            request_id,
+            number,
+            arguments.get("prompt"),
+            int(arguments.get("digits", 1)),
+            datetime.now(UTC),
+        )
+        self.outbound[key] = call
+        self._sip(self.stack.dial, key, self.config.gateway_uri_template.format(number=number), "outbound")
+        self._after(float(arguments.get("ring_seconds", 30)), call, "outbound_timeout")
+
+    def _outbound_message(self, call: Outbound, message: object) -> None:
+        match message:
+            case Answered():
+                call.answered_at = datetime.now(UTC)
+                call.generation += 1  # the ring timeout no longer applies
+                self._after(float(self.config.queue_seconds), call, "outbound_timeout")  # keys wait
+            case MediaReady() if call.prompt:
+                self._sip(self.stack.play, call.key, self._prompt(call.prompt))
+            case Digit(digit=digit):
+                if digit == "#" or len(call.digits) >= call.max_digits:
+                    self._sip(self.stack.hangup, call.key)
+                else:
+                    call.digits += digit
+                    if len(call.digits) >= call.max_digits:
+                        self._sip(self.stack.hangup, call.key)
+            case Ended(status=status):
+                self.outbound.pop(call.key, None)
+                self._outbound_done(call, status)
+
+    def _on_outbound_timeout(self, call: Outbound) -> None:
+        self._sip(self.stack.hangup, call.key, 487 if call.answered_at is None else 200)
+
+    def _outbound_done(self, call: Outbound, status: int) -> None:
+        if call.answered_at is not None:
+            outcome = "answered"
+        elif status == 486 or status == 600:
+            outcome = "busy"
+        elif status in (408, 480, 487):
+            outcome = "no_answer"
+        else:
+            outcome = "failed"
+        details = {
+            "direction": "outbound",
+            "request_id": call.request_id,
+            "outcome": outcome,
+            "digits": call.digits,
+            "sip_status": status,
+            "worker": self.config.worker,
+        }
+        publish_call_event(
+            self.redis,
+            CallEvent(
+                kind=CallEventKind.ENDED,
+                call_id=call.key,
+                at=datetime.now(UTC).isoformat(),
+                caller=call.number,
+                details=details,
+            ),
+        )
+        ended = datetime.now(UTC)
+        record = {
+            "sip_call_id": f"{call.key}@{self.config.worker}",
+            "call_key": call.key,
+            "direction": "outbound",
+            "caller": "12345",
+            "callee": call.number,
+            "started_at": _iso(call.started_at),
+            "queued_at": None,
+            "answered_at": _iso(call.answered_at),
+            "ended_at": _iso(ended),
+            "wait_seconds": None,
+            "outcome": outcome,
+            "agent": None,
+            "worker": self.config.worker,
+        }
+        self.jobs.enqueue(jobs.call_record_job, record, None, job_timeout=120)

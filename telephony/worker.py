@@ -107,6 +107,7 @@ def run_worker(settings: Settings, index: int) -> None:
         voicemail_seconds=settings.telephony_voicemail_seconds,
         emergency=parse_emergency(settings.emergency_uris),
         database_url=settings.effective_database_url,
+        gateway_uri_template=settings.gateway_uri_template,
     )
     stack_config = StackConfig(
         sip_port=settings.telephony_worker_port(index),

@@ -48,15 +48,24 @@ def caller_scenario(
     return path
 
 
-def agent_scenario(folder: Path, *, ring_ms: int = 300, talk_ms: int = 60000, busy: bool = False) -> Path:
+def agent_scenario(
+    folder: Path, *, ring_ms: int = 300, talk_ms: int = 60000, busy: bool = False, digits: str = ""
+) -> Path:
+    """A phone that rings and answers (the agent's, or a citizen's on an outbound call); `digits` are
+    keyed after the answer (RFC 2833 on PT 121, what pjsua offers: telephony-notes P7)."""
     source = HERE / ("agent_busy.xml" if busy else "agent.xml")
     text = source.read_text().replace("{ring_ms}", str(ring_ms)).replace("{talk_ms}", str(talk_ms))
+    keys = ""
+    if digits:
+        pcap = dtmf_pcap(digits, folder / f"keys-{time.monotonic_ns()}.pcap", pt=121)
+        keys = f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>'
+    text = text.replace("{keys}", keys)
     path = folder / f"agent-{time.monotonic_ns()}.xml"
     path.write_text(text)
     return path
 
 
-def dtmf_pcap(digits: str, target: Path, *, gap_s: float = 0.4, start_s: float = 1.0) -> Path:
+def dtmf_pcap(digits: str, target: Path, *, gap_s: float = 0.4, start_s: float = 1.0, pt: int = 101) -> Path:
     """RFC 2833 events (PT 101) for `digits` as a pcap for sipp's play_pcap_audio. Sipp's shipped
     per-digit pcaps all carry the same RTP timestamp, so a repeated digit ("00") is taken for the
     same event and dropped; here every digit is its own event."""
@@ -69,7 +78,7 @@ def dtmf_pcap(digits: str, target: Path, *, gap_s: float = 0.4, start_s: float =
     def packet(at: float, marker: bool, timestamp: int, event: int, end: bool, duration: int) -> None:
         nonlocal sequence
         sequence += 1
-        rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | 101, sequence, timestamp, 0x12345678)
+        rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, sequence, timestamp, 0x12345678)
         rtp += struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
         udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
         ip = (
