@@ -77,8 +77,13 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
         return worker
 
     yield start
+    # Shutdown is part of every test: hang up, drop every pjsua2 object, libDestroy, exit 0 (notes §6 P5:
+    # a leftover object aborts the interpreter at exit with an assertion).
+    codes = {worker.port: worker.stop() for worker in started}
     for worker in started:
-        worker.stop()
+        log = worker.output()
+        assert codes[worker.port] in (0, None), f"worker exit {codes[worker.port]}:\n{log[-3000:]}"
+        assert "Assertion" not in log and "Traceback" not in log, log[-3000:]
 
 
 @pytest.fixture

@@ -212,14 +212,17 @@ class WorkerProcess:
     log: Path
     env: dict[str, str] = field(default_factory=dict)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def stop(self) -> int | None:
+        """SIGTERM; the exit code when it was still running (None when it had died before)."""
+        if self.process.poll() is not None:
+            return None
+        self.process.terminate()
+        try:
+            return self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
