@@ -27,7 +27,7 @@ import redis
 from rq import Queue
 
 from telephony import acd, jobs
-from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia
+from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.prompts import duration_seconds, prompt_path
 from ticketing.call_bus import CallEvent, CallEventKind, publish_call_event
 from ticketing.errors import InvalidInput
@@ -259,6 +259,8 @@ class CallFlow:
                 self._digit(self.callers[leg], digit)
             case NoMedia(leg=leg) if leg in self.callers:
                 self.callers[leg].details["watchdog"] = "no_media"
+            case TransferDone(leg=leg, status=status) if leg in self.callers:
+                self._transfer_done(self.callers[leg], status)
             case ProgressResult():
                 self._progress_result(message)
             case TranscriptLine():
@@ -537,6 +539,18 @@ class CallFlow:
         else:
             key = caller.key
             self._sip(self.stack.transfer, key, uri)
+
+    def _transfer_done(self, caller: Caller, status: int) -> None:
+        """A blind transfer that worked leaves the caller with the service: our legs hang up."""
+        self._publish(
+            CallEventKind.TRANSFERRED,
+            caller,
+            details={"target": caller.transferred_to, "sip_status": status, "final": True},
+        )
+        if 200 <= status < 300:
+            self._sip(self.stack.hangup, caller.key)
+        else:
+            caller.transferred_to = None  # still ours: the agent carries on
 
     # -- the dialing primitive (surveys, callbacks) ------------------------------------------------------
     def _dial(self, arguments: dict[str, Any]) -> None:

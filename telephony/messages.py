@@ -43,3 +43,11 @@ class NoMedia:
     """The watchdog hung the leg up: no RTP arrived for too long (scanners, dead phones)."""
 
     leg: str
+
+
+@dataclass(frozen=True)
+class TransferDone:
+    """The far end reported the outcome of our REFER (blind transfer)."""
+
+    leg: str
+    status: int

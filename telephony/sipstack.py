@@ -19,7 +19,7 @@ from typing import Any
 import pjsua2 as pj
 
 from telephony.framecopy import vec_bytes
-from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia
+from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.teardown import Registry, destroy_port, guarded, shutdown_endpoint
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,11 @@ class Leg(pj.Call):
     @guarded("onDtmfDigit")
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         self.stack.sink(Digit(self.key, prm.digit))
+
+    @guarded("onCallTransferStatus")
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        if prm.finalNotify:
+            self.stack.sink(TransferDone(self.key, prm.statusCode))
 
     def release_media(self) -> None:
         destroy_port(self.tap)  # P2: C++ first, while a clock-thread callback may be running

@@ -29,7 +29,13 @@ def sipp_binary() -> str:
 
 
 def caller_scenario(
-    folder: Path, *, talk_ms: int, audio: Path | None = None, digits: str = "", hotline_hangs_up: bool = False
+    folder: Path,
+    *,
+    talk_ms: int,
+    audio: Path | None = None,
+    digits: str = "",
+    hotline_hangs_up: bool = False,
+    accepts_refer: bool = False,
 ) -> Path:
     """A caller scenario file: plays `audio` (raw mu-law 8 kHz) and/or DTMF `digits`, then hangs up
     after `talk_ms` (or waits that long for the hotline's BYE)."""
@@ -40,6 +46,8 @@ def caller_scenario(
         pcap = dtmf_pcap(digits, folder / f"dtmf-{time.monotonic_ns()}.pcap")
         media.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
     end_part = "hotline_hangs_up.xml.part" if hotline_hangs_up else "caller_hangs_up.xml.part"
+    if accepts_refer:  # a blind transfer: 202, NOTIFY "200 OK" (the new call worked), then our BYE
+        end_part = "caller_refer.xml.part"
     text = (HERE / "caller.xml").read_text()
     text = text.replace("{media}", "\n".join(media)).replace("{end}", (HERE / end_part).read_text())
     text = text.replace("{caller}", CALLER_NUMBER).replace("{talk_ms}", str(talk_ms))

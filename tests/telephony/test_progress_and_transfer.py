@@ -57,3 +57,32 @@ def test_agent_adds_110_to_the_call_and_the_transfer_is_recorded(
     run_jobs(redis_url, env)
     with sqlite_db.read_session() as session:
         assert session.execute(select(CallRecord.outcome)).scalar_one() == "transferred:110"
+
+
+def test_blind_transfer_refers_the_caller_to_119_and_leaves_the_call(
+    line_env, workers, bus, redis_url, sqlite_db, tmp_path
+):
+    env = {
+        **line_env,
+        "HOTLINE_EMERGENCY_URIS": "119=sip:119@127.0.0.1:9",
+        "HOTLINE_TELEPHONY_NO_MEDIA_SECONDS": "30",
+    }
+    worker = workers(env)
+    agent = start_sipp(agent_scenario(tmp_path, ring_ms=200), tmp_path, echo=True)
+    make_ready(bus, "agent7", agent.port)
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=15000, accepts_refer=True),
+        tmp_path,
+        target=f"127.0.0.1:{worker.port}",
+    )
+    call_id = events_until(bus, "answered")[0]["call_id"]
+    send_command(bus, "transfer", call_id=call_id, target="119", mode="blind")
+    assert caller.wait(30) == 0, caller.output()[-2000:]  # got REFER, reported success, got our BYE
+    assert agent.wait(20) == 0
+    events = events_until(bus, "ended")
+    transferred = [e["details"] for e in events if e["kind"] == "transferred"]
+    assert transferred[0]["mode"] == "blind" and transferred[0]["uri"] == "sip:119@127.0.0.1:9"
+    assert transferred[-1]["final"] and transferred[-1]["sip_status"] == 200
+    run_jobs(redis_url, env)
+    with sqlite_db.read_session() as session:
+        assert session.execute(select(CallRecord.outcome)).scalar_one() == "transferred:119"
