@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.config import load_settings
 from hotline.redis_process import RedisProcess
-from telephony.kamailio import EdgeConfig, command, wait_ready, write_config
+from hotline.telephony_setup import edge_config
+from telephony.kamailio import command, wait_ready, write_config
 from telephony.prompts import ensure_prompts
 from tests.support.ports import free_port
 from tests.telephony.conftest import SHARED_VOICE
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace, transcribe: bool, work: Path) -> dict[str, obj
             workers.append(start_worker(env_k, k, work))
         import subprocess
 
-        config = EdgeConfig.from_settings(load_settings(environ=env))
+        config = edge_config(load_settings(environ=env))
         edge = subprocess.Popen(
             command(config, write_config(config)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -37,6 +37,7 @@ class Settings:
     telephony_ring_seconds: int = 15  # an agent who does not answer within this goes not-ready
     telephony_queue_seconds: int = 60  # then the caller is offered voicemail
     telephony_voicemail_seconds: int = 120  # longest message
+    telephony_staffed_hours: str = ""  # Beijing time "08:00-20:00"; outside: straight to voicemail
     telephony_no_media_seconds: int = 10  # watchdog: hang up a call that sends no RTP this long
     telephony_transcribe: int = 1  # 0: no live transcript (no recognizer process per worker)
     telephony_voice_model: str = ""  # a vosk model folder; empty: the Chinese model voice_models finds

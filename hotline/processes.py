@@ -67,11 +67,12 @@ def redis_spec(settings: Settings) -> ChildSpec:
 
 def telephony_specs(settings: Settings, env: dict[str, str]) -> list[ChildSpec]:
     """The SIP edge (Kamailio, config generated now) and the N pjsua2 workers behind it."""
-    from telephony.kamailio import EdgeConfig, command, wait_ready, write_config
+    from hotline.telephony_setup import edge_config
+    from telephony.kamailio import command, wait_ready, write_config
 
     if settings.telephony_workers == 0:
         return []
-    edge = EdgeConfig.from_settings(settings)
+    edge = edge_config(settings)
     specs = [
         ChildSpec(f"telephony-{k}", _hotline("telephony", "--worker", str(k)), env)
         for k in range(1, settings.telephony_workers + 1)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ import redis
 from rq import Queue
 
 from telephony import acd, jobs
+from telephony.hours import staffed
 from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.prompts import duration_seconds, prompt_path
 from ticketing.call_bus import CallEvent, CallEventKind, publish_call_event
@@ -68,6 +70,7 @@ class FlowConfig:
     batch_seconds: float = 0.1  # live-transcript batch length (the tap's frames × 20 ms)
     database_url: str = ""  # for the DTMF progress query; empty: the menu key is ignored
     gateway_uri_template: str = ""  # outbound calls: "sip:{number}@gateway"
+    staffed_hours: tuple[dt_time, dt_time] | None = None  # None: always staffed
 
     @property
     def recordings_dir(self) -> Path:
@@ -287,6 +290,10 @@ class CallFlow:
         caller.queued_mono = time.monotonic()
         caller.queued_at = datetime.now(UTC)
         self._phase(caller, "queued")
+        if not staffed(self.config.staffed_hours, caller.queued_at):
+            self._publish(CallEventKind.QUEUED, caller, details={"after_hours": True})
+            self._on_queue_limit(caller)  # nobody will come: voicemail now
+            return
         self._publish(CallEventKind.QUEUED, caller)
         self._after(self.config.queue_seconds, caller, "queue_limit")
         self._try_agent(caller)

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.config import ConfigError, Settings
-
 MODULES_DIR = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 MODULES = ("tm", "sl", "rr", "pv", "maxfwd", "sanity", "siputils", "textops", "xlog", "pike", "dispatcher")
 READY_TIMEOUT_S = 15.0
@@ -33,24 +31,14 @@ class EdgeConfig:
     pike_requests_per_2s: int = 60
     worker_reply_ms: int = 2000  # no reply from a worker this long: try the next
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EdgeConfig:
-        networks = tuple(n.strip() for n in settings.sip_allowed_networks.split(",") if n.strip())
-        for network in networks:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ConfigError(f"sip_allowed_networks: not a network: {network!r}") from None
-        return cls(
-            host="127.0.0.1",
-            port=settings.sip_port,
-            workers=tuple(
-                settings.telephony_worker_port(k) for k in range(1, settings.telephony_workers + 1)
-            ),
-            allowed_networks=networks,
-            runtime_dir=(settings.telephony_dir / "kamailio").resolve(),
-            pike_requests_per_2s=settings.sip_pike_requests,
-        )
+
+def check_networks(networks: tuple[str, ...]) -> None:
+    """ValueError naming the first entry that is not an IP network."""
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"not a network: {network!r}") from None
 
 
 def dispatcher_list(config: EdgeConfig) -> str:

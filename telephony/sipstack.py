@@ -12,12 +12,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
+from telephony.config import MAX_LEGS, StackConfig
 from telephony.framecopy import vec_bytes
 from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.teardown import Registry, destroy_port, guarded, shutdown_endpoint
@@ -28,23 +28,9 @@ CLOCK_RATE = 16000
 FRAME_MS = 20
 POLL_MS = 10
 WATCHDOG_EVERY_S = 1.0
-# The PyPI wheel holds 4 legs; a caller needs room for its agent leg, so at most 2 callers.
-MAX_LEGS = 4
 
 BatchSink = Callable[[str, bytes], None]
 Sink = Callable[[object], None]
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    sip_port: int
-    rtp_port: int
-    rtp_port_range: int = 200
-    max_callers: int = MAX_LEGS // 2
-    no_media_seconds: float = 10.0
-    tap_frames: int = 5  # 100 ms batches to the recognizer (one hand-off per frame costs 2x CPU, §4)
-    user_agent: str = "hotline-12345"
-    log_file: str = ""
 
 
 class FrameTap(pj.AudioMediaPort):

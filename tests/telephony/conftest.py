@@ -132,12 +132,13 @@ def edge(line_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., obj
     import subprocess
 
     from hotline.config import load_settings
+    from hotline.telephony_setup import edge_config
     from telephony.kamailio import EdgeConfig, command, wait_ready, write_config
 
     started: list[subprocess.Popen[bytes]] = []
 
     def start(env: dict[str, str]) -> EdgeConfig:
-        config = EdgeConfig.from_settings(load_settings(environ=env))
+        config = edge_config(load_settings(environ=env))
         log = (tmp_path / "kamailio.log").open("wb")
         process = subprocess.Popen(
             command(config, write_config(config)), stdout=log, stderr=subprocess.STDOUT

@@ -8,10 +8,10 @@ import subprocess
 import pytest
 
 from hotline.config import ConfigError, load_settings
+from hotline.telephony_setup import edge_config, parse_emergency, worker_config
 from telephony.flow import caller_details
-from telephony.kamailio import EdgeConfig, command, dispatcher_list, write_config
+from telephony.kamailio import command, dispatcher_list, write_config
 from telephony.teardown import Registry, destroy_port, guarded
-from telephony.worker import parse_emergency
 
 
 def test_fast_copy_round_trips_a_swig_byte_vector():
@@ -102,7 +102,7 @@ def test_kamailio_config_is_generated_from_settings_and_accepted(tmp_path):
             "HOTLINE_SIP_ALLOWED_NETWORKS": "127.0.0.0/8, 10.1.0.0/16",
         }
     )
-    config = EdgeConfig.from_settings(settings)
+    config = edge_config(settings)
     assert dispatcher_list(config) == "1 sip:127.0.0.1:6001\n1 sip:127.0.0.1:6002\n1 sip:127.0.0.1:6003\n"
     path = write_config(config)
     text = path.read_text()
@@ -119,4 +119,39 @@ def test_bad_acl_network_is_a_config_error(tmp_path):
         environ={"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_SIP_ALLOWED_NETWORKS": "lan"}
     )
     with pytest.raises(ConfigError, match="sip_allowed_networks"):
-        EdgeConfig.from_settings(settings)
+        edge_config(settings)
+
+
+def test_staffed_hours_in_beijing_time_including_overnight():
+    from datetime import UTC, datetime
+
+    from telephony.hours import HoursError, parse_hours, staffed
+
+    day = parse_hours("08:00-20:00")
+    assert staffed(day, datetime(2026, 11, 23, 0, 30, tzinfo=UTC))  # 08:30 in Beijing
+    assert not staffed(day, datetime(2026, 11, 23, 12, 30, tzinfo=UTC))  # 20:30 in Beijing
+    night = parse_hours("22:00-06:00")
+    assert staffed(night, datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # 23:00
+    assert not staffed(night, datetime(2026, 11, 23, 3, 0, tzinfo=UTC))  # 11:00
+    assert staffed(parse_hours(""), datetime.now(UTC))
+    with pytest.raises(HoursError):
+        parse_hours("8-late")
+
+
+def test_worker_config_from_settings_and_its_errors(tmp_path):
+    settings = load_settings(
+        environ={
+            "HOTLINE_DATA_DIR": str(tmp_path),
+            "HOTLINE_TELEPHONY_BASE_PORT": "6000",
+            "HOTLINE_TELEPHONY_RTP_BASE_PORT": "30000",
+            "HOTLINE_TELEPHONY_TRANSCRIBE": "0",
+            "HOTLINE_EMERGENCY_URIS": "110=sip:110@gw",
+        }
+    )
+    config = worker_config(settings, 2)
+    assert (config.name, config.stack.sip_port, config.stack.rtp_port) == ("worker-2", 6002, 30400)
+    assert config.flow.emergency == {"110": "sip:110@gw"} and config.voice_model is None
+    for key, value in (("TELEPHONY_STAFFED_HOURS", "always"), ("EMERGENCY_URIS", "110")):
+        bad = load_settings(environ={"HOTLINE_DATA_DIR": str(tmp_path), f"HOTLINE_{key}": value})
+        with pytest.raises(ConfigError, match=key.lower()):
+            worker_config(bad, 1)
