@@ -141,6 +141,7 @@ class Caller:
     digits: str = ""
     generation: int = 0  # bumps on every phase change; stale timers compare it
     transferred_to: str | None = None
+    scratch: list[str] = field(default_factory=list)  # files the call record job deletes
 
 
 def caller_details(remote_uri: str) -> tuple[str | None, dict[str, Any]]:
@@ -375,7 +376,11 @@ class CallFlow:
         key = owner.key
         self._sip(self.stack.stop_play, key)
         self._sip(self.stack.bridge, key, leg, record_into=(key, "call"))
-        self._sip(self.stack.record, leg, "agent_rx", self.config.recordings_dir / f"{leg}.wav")
+        # The agent's side alone, beside the mixed recording: evidence that the bridge carries audio both
+        # ways (the acceptance tests compare it); the call record job deletes it.
+        agent_side = self.config.recordings_dir / f"{leg}.wav"
+        owner.scratch.append(str(agent_side))
+        self._sip(self.stack.record, leg, "agent_rx", agent_side)
         self._publish(CallEventKind.ANSWERED, owner, details={"wait_seconds": owner.wait_seconds})
 
     def _ended(self, message: Ended) -> None:
@@ -452,6 +457,7 @@ class CallFlow:
             "outcome": outcome,
             "agent": agent.username if agent else None,
             "worker": self.config.worker,
+            "scratch_files": caller.scratch,
         }
         recording = str(caller.recording) if caller.recording else None
         if outcome == "voicemail" and caller.voicemail is not None:

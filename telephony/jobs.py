@@ -108,7 +108,7 @@ def call_record_job(record: dict[str, Any], recording: str | None) -> int:
                     row.recording_attachment_id = attachment.id
                 session.flush()
             row_id = row.id
-        _cleanup(recording)
+        _cleanup(recording, *record.get("scratch_files", ()))
         return row_id
     finally:
         db.dispose()
@@ -177,7 +177,7 @@ def voicemail_job(record: dict[str, Any], voicemail: str, recording: str | None)
                 row.recording_attachment_id = attachment.id
             session.flush()
             row_id = row.id
-        _cleanup(voicemail, recording)
+        _cleanup(voicemail, recording, *record.get("scratch_files", ()))
         return {"ticket_id": result.ticket_id, "call_record_id": row_id, "transcript": text}
     finally:
         db.dispose()

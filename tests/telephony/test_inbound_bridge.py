@@ -91,6 +91,7 @@ def test_call_is_bridged_to_the_ready_agent_and_recorded(
         assert record.answered_at is not None and record.ended_at is not None
         assert record.worker == "worker-1"
         stored = attachment_path(Path(line_env["HOTLINE_DATA_DIR"]), attachment)
+    assert not list(recordings.glob("*.wav"))  # stored, then the worker's scratch files deleted
     # The recording holds the whole call from the answer (talk 8 s) and the caller's speech in it.
     assert 7.0 < wav_seconds(stored) < took + 1
     recorded = read_pcm(stored)
