@@ -42,9 +42,15 @@ def _start_transcriber(config: WorkerConfig, flow: CallFlow) -> StreamingTranscr
     return transcriber
 
 
-def _read_commands(client: redis.Redis, flow: CallFlow, stop: threading.Event) -> None:
+def _stream_end(client: redis.Redis) -> str:
+    """The id of the newest command now, so nothing sent after this worker says it is up is missed
+    (reading from "$" would miss what arrives before the first XREAD)."""
+    newest = client.xrevrange(COMMANDS_STREAM, count=1)
+    return newest[0][0].decode() if newest else "0-0"
+
+
+def _read_commands(client: redis.Redis, flow: CallFlow, stop: threading.Event, last: str) -> None:
     """Every worker reads every command and acts only on the calls it holds (see CallFlow._command)."""
-    last = "$"
     while not stop.is_set():
         try:
             replies = client.xread({COMMANDS_STREAM: last}, block=1000, count=100)
@@ -83,7 +89,12 @@ def run_worker(config: WorkerConfig) -> None:
     flow.stack = stack
     threads = [
         threading.Thread(target=flow.run, args=(stop,), name="flow", daemon=True),
-        threading.Thread(target=_read_commands, args=(client, flow, stop), name="commands", daemon=True),
+        threading.Thread(
+            target=_read_commands,
+            args=(client, flow, stop, _stream_end(client)),
+            name="commands",
+            daemon=True,
+        ),
     ]
     for thread in threads:
         thread.start()
