@@ -83,3 +83,35 @@ def test_edge_refuses_sources_outside_the_acl(line_env, edge, tmp_path):
     assert reply.startswith(b"SIP/2.0 403")
     time.sleep(0.2)
     assert "not in sip_allowed_networks" in Path(tmp_path / "kamailio.log").read_text(errors="replace")
+
+
+def test_edge_drops_a_flood_from_one_source(line_env, edge, tmp_path):
+    env = {
+        **line_env,
+        "HOTLINE_SIP_PORT": str(free_port()),
+        "HOTLINE_TELEPHONY_WORKERS": "1",
+        "HOTLINE_SIP_PIKE_REQUESTS": "5",
+    }
+    config = edge(env)
+    answered = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.05)
+        port = sock.getsockname()[1]
+        for index in range(60):  # a scanner's burst: far above 5 requests per 2 s
+            sock.sendto(
+                (
+                    f"OPTIONS sip:127.0.0.1:{config.port} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-flood{index}\r\n"
+                    f"Max-Forwards: 5\r\nFrom: <sip:scanner@127.0.0.1>;tag={index}\r\nTo: <sip:127.0.0.1>\r\n"
+                    f"Call-ID: flood-{index}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+                ).encode(),
+                ("127.0.0.1", config.port),
+            )
+            try:
+                while sock.recv(4096):
+                    answered += 1
+            except TimeoutError:
+                pass
+    assert 0 < answered < 20  # the first few are answered, the rest of the burst is dropped
+    assert "flood from 127.0.0.1" in (tmp_path / "kamailio.log").read_text(errors="replace")
