@@ -55,7 +55,6 @@ class Stack(Protocol):
 
 
 class Transcriber(Protocol):
-    def start_call(self, call_id: str, sample_rate: int | None = None) -> bool: ...
     def end_call(self, call_id: str) -> Any: ...
 
 
@@ -286,8 +285,6 @@ class CallFlow:
         self._sip(self.stack.play, caller.key, self._prompt("welcome"))
         path = caller.recording
         self._sip(self.stack.record, caller.key, "call", path)
-        if self.transcriber is not None:
-            self.transcriber.start_call(caller.key)
         caller.queued_mono = time.monotonic()
         caller.queued_at = datetime.now(UTC)
         self._phase(caller, "queued")

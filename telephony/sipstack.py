@@ -99,6 +99,8 @@ class Leg(pj.Call):
     def _start_tap(self, sink: BatchSink) -> None:
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, CLOCK_RATE, 1, FRAME_MS * 1000, 16, 0, 0)
+        if self.stack.tap_opened is not None:
+            self.stack.tap_opened(self.key)
         tap = FrameTap(self.key, self.stack.config.tap_frames, sink)
         tap.createPort(f"tap-{self.key}", fmt)
         assert self.audio is not None
@@ -148,8 +150,16 @@ class _Account(pj.Account):
 
 
 class SipStack:
-    def __init__(self, config: StackConfig, sink: Sink, batch_sink: BatchSink | None = None) -> None:
-        self.config, self.sink, self.batch_sink = config, sink, batch_sink
+    def __init__(
+        self,
+        config: StackConfig,
+        sink: Sink,
+        batch_sink: BatchSink | None = None,
+        tap_opened: Callable[[str], object] | None = None,
+    ) -> None:
+        """`batch_sink(leg, pcm)` receives each caller's audio batches; `tap_opened(leg)` runs on this
+        thread just before the first batch (the recognizer must know the call before its audio)."""
+        self.config, self.sink, self.batch_sink, self.tap_opened = config, sink, batch_sink, tap_opened
         self.legs: Registry[Leg] = Registry()
         self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._sequence = 0

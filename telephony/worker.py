@@ -85,7 +85,12 @@ def run_worker(config: WorkerConfig) -> None:
     flow = CallFlow(config.flow, None, client, Queue("default", connection=client))
     transcriber = _start_transcriber(config, flow)
     flow.transcriber = transcriber
-    stack = SipStack(config.stack, flow.post, transcriber.feed if transcriber is not None else None)
+    stack = SipStack(
+        config.stack,
+        flow.post,
+        transcriber.feed if transcriber is not None else None,
+        transcriber.start_call if transcriber is not None else None,
+    )
     flow.stack = stack
     threads = [
         threading.Thread(target=flow.run, args=(stop,), name="flow", daemon=True),
