@@ -231,7 +231,13 @@ class CallFlow:
         return self.prompt_seconds[name]
 
     def _publish(self, kind: CallEventKind, caller: Caller, **extra: Any) -> None:
-        details = {**caller.details, "worker": self.config.worker, **extra.pop("details", {})}
+        # sip_call_id: the key of the call record, so the console can link it to the ticket it creates.
+        details = {
+            **caller.details,
+            "worker": self.config.worker,
+            "sip_call_id": caller.sip_call_id,
+            **extra.pop("details", {}),
+        }
         event = CallEvent(
             kind=kind,
             call_id=caller.key,

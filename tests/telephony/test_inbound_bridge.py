@@ -90,6 +90,7 @@ def test_call_is_bridged_to_the_ready_agent_and_recorded(
         assert 0.3 < record.wait_seconds < 3.0
         assert record.answered_at is not None and record.ended_at is not None
         assert record.worker == "worker-1"
+        assert record.sip_call_id == offered["details"]["sip_call_id"]  # how the console finds it
         stored = attachment_path(Path(line_env["HOTLINE_DATA_DIR"]), attachment)
     assert not list(recordings.glob("*.wav"))  # stored, then the worker's scratch files deleted
     # The recording holds the whole call from the answer (talk 8 s) and the caller's speech in it.
