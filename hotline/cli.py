@@ -571,5 +571,24 @@ def users_enable(ctx: click.Context, username: str) -> None:
     _set_active(ctx, username, True)
 
 
+@main.command()
+@click.option("--worker", "index", type=click.IntRange(1, 999), required=True, help="Worker number K.")
+@click.pass_context
+@_fail_cleanly
+def telephony(ctx: click.Context, index: int) -> None:
+    """Run SIP telephony worker K (pjsua2 on 127.0.0.1, port telephony_base_port + K)."""
+    from hotline.telephony_setup import worker_config
+
+    settings = _settings(ctx)
+    config = worker_config(settings, index)  # a bad setting stops here, before pjsua2 is loaded
+    if settings.embedded_redis and not settings.redis_socket.exists():
+        raise click.ClickException("no Redis: set HOTLINE_REDIS_URL or start `hotline up`")
+    if config.voice_model is None and settings.telephony_transcribe:
+        logging.getLogger("telephony").warning("no Chinese speech model installed: no live transcript")
+    from telephony.worker import run_worker
+
+    run_worker(config)
+
+
 if __name__ == "__main__":
     main()

@@ -32,6 +32,19 @@ class Settings:
     sip_port: int = 5060
     rq_workers: int = 1
     telephony_workers: int = 3
+    telephony_base_port: int = 5070  # worker K listens for SIP on 127.0.0.1:(base + K)
+    telephony_rtp_base_port: int = 40000  # worker K takes RTP ports base + 200·K … +199
+    telephony_ring_seconds: int = 15  # an agent who does not answer within this goes not-ready
+    telephony_queue_seconds: int = 60  # then the caller is offered voicemail
+    telephony_voicemail_seconds: int = 120  # longest message
+    telephony_staffed_hours: str = ""  # Beijing time "08:00-20:00"; outside: straight to voicemail
+    telephony_no_media_seconds: int = 10  # watchdog: hang up a call that sends no RTP this long
+    telephony_transcribe: int = 1  # 0: no live transcript (no recognizer process per worker)
+    telephony_voice_model: str = ""  # a vosk model folder; empty: the Chinese model voice_models finds
+    sip_allowed_networks: str = "127.0.0.0/8"  # comma-separated; the edge refuses other sources
+    sip_pike_requests: int = 60  # requests per source per 2 s before the edge drops them (pike)
+    emergency_uris: str = ""  # "110=sip:110@gw,119=sip:119@gw,120=…,122=…"
+    gateway_uri_template: str = ""  # outbound calls, e.g. "sip:{number}@10.0.0.5:5060"
     log_level: str = "INFO"
     # Per client IP, counted in Redis across all web processes; 0 switches a limit off.
     rate_public_per_minute: int = 120  # every public page and public API call
@@ -66,6 +79,14 @@ class Settings:
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def telephony_dir(self) -> Path:
+        """Prompts, recordings in progress, voicemail, the generated Kamailio config."""
+        return self.data_dir / "telephony"
+
+    def telephony_worker_port(self, worker: int) -> int:
+        return self.telephony_base_port + worker
 
 
 # Annotations are strings here (postponed evaluation); map them back to the types we coerce to.

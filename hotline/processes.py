@@ -9,11 +9,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from hotline.config import Settings
+from hotline.config import FIELD_TYPES, Settings
 from hotline.redis_process import RedisProcess
 from hotline.supervisor import ChildSpec
 
 WEB_READY_TIMEOUT_S = 30.0
+TELEPHONY_SETTINGS = tuple(
+    name for name in FIELD_TYPES if name.startswith(("telephony_", "sip_", "emergency_", "gateway_"))
+)
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -26,6 +29,10 @@ def child_env(settings: Settings) -> dict[str, str]:
         "HOTLINE_WEB_PORT": str(settings.web_port),
         "HOTLINE_SIP_PORT": str(settings.sip_port),
         "HOTLINE_LOG_LEVEL": settings.log_level,
+        **{
+            "HOTLINE_" + name.upper(): str(getattr(settings, name))
+            for name in TELEPHONY_SETTINGS
+        },
     }
 
 
@@ -58,6 +65,28 @@ def redis_spec(settings: Settings) -> ChildSpec:
     return ChildSpec("redis", redis.command(), ready=redis.wait_ready, before_prepare=True)
 
 
+def telephony_specs(settings: Settings, env: dict[str, str]) -> list[ChildSpec]:
+    """The SIP edge (Kamailio, config generated now) and the N pjsua2 workers behind it."""
+    from hotline.telephony_setup import edge_config
+    from telephony.kamailio import command, wait_ready, write_config
+
+    if settings.telephony_workers == 0:
+        return []
+    edge = edge_config(settings)
+    specs = [
+        ChildSpec(f"telephony-{k}", _hotline("telephony", "--worker", str(k)), env)
+        for k in range(1, settings.telephony_workers + 1)
+    ]
+    specs.append(
+        ChildSpec(
+            "sip-edge",
+            command(edge, write_config(edge)),
+            ready=lambda process: wait_ready(edge, lambda: process.poll() is None),
+        )
+    )
+    return specs
+
+
 def child_specs(settings: Settings) -> list[ChildSpec]:
     env = child_env(settings)
     specs = []
@@ -66,6 +95,7 @@ def child_specs(settings: Settings) -> list[ChildSpec]:
     for index in range(settings.rq_workers):
         specs.append(ChildSpec(f"worker-{index + 1}", _hotline("worker"), env))
     specs.append(ChildSpec("cron", _hotline("cron"), env))
+    specs.extend(telephony_specs(settings, env))
     host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::") else settings.web_host
     specs.append(
         ChildSpec(

@@ -9,6 +9,7 @@ from rq.cron import CronScheduler
 
 from dispatch import jobs as dispatch_jobs
 from hotline.config import Settings
+from telephony import jobs as telephony_jobs
 
 # Highest priority first: an RQ worker drains the first queue before looking at the next.
 QUEUES = ("high", "default", "low")
@@ -16,6 +17,9 @@ QUEUES = ("high", "default", "low")
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     dispatch_jobs.configure(settings.effective_database_url, settings.suggesters_dir)
+    telephony_jobs.configure(
+        settings.effective_database_url, settings.data_dir.resolve(), settings.telephony_voice_model
+    )
     connection = redis.Redis.from_url(settings.effective_redis_url)
     queues = [Queue(name, connection=connection) for name in QUEUES]
     Worker(queues, connection=connection).work(

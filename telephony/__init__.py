@@ -1,1 +1,5 @@
-"""The SIP edge and pjsua2 workers. Imports voice_models and ticketing's intake; talks to web via Redis."""
+"""The SIP line: a Kamailio edge spreading calls over pjsua2 worker processes (DESIGN §8).
+
+Only `telephony.worker` (and what it imports) loads pjsua2; the rest (ACD, jobs, Kamailio config,
+prompts) is plain Python that tests and the RQ workers import without a SIP stack.
+"""

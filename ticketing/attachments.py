@@ -100,24 +100,12 @@ def store_attachment(
     actor: Actor,
     now: datetime | None = None,
 ) -> Attachment:
-    name = check_upload(kind, filename, content_type, data)
-    attachment_kind = AttachmentKind(kind)
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("attachments") / digest[:2] / digest
-    _write_atomically(data_dir / relative, data)
-    attachment = Attachment(
-        ticket_id=ticket.id,
-        kind=attachment_kind.value,
-        filename=name,
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=digest,
-        storage_path=str(relative),
+    attachment = store_file(
+        session, data_dir, kind=kind, filename=filename, content_type=content_type, data=data, now=now
     )
-    if now is not None:
-        attachment.created_at = now
-    session.add(attachment)
+    attachment.ticket_id = ticket.id
     session.flush()
+    name = attachment.filename
     perform(
         session,
         ticket,
@@ -131,6 +119,39 @@ def store_attachment(
         },
         now=now,
     )
+    return attachment
+
+
+def store_file(
+    session: Session,
+    data_dir: Path,
+    *,
+    kind: str,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    now: datetime | None = None,
+) -> Attachment:
+    """The checked, atomically written file and its row, not yet on any ticket (a call recording
+    exists before the agent creates the ticket; `store_attachment` puts files on tickets)."""
+    name = check_upload(kind, filename, content_type, data)
+    attachment_kind = AttachmentKind(kind)
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("attachments") / digest[:2] / digest
+    _write_atomically(data_dir / relative, data)
+    attachment = Attachment(
+        ticket_id=None,
+        kind=attachment_kind.value,
+        filename=name,
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=digest,
+        storage_path=str(relative),
+    )
+    if now is not None:
+        attachment.created_at = now
+    session.add(attachment)
+    session.flush()
     return attachment
 
 

@@ -62,7 +62,10 @@ class Instance:
     def __init__(self, tmp_path: Path, name: str) -> None:
         self.data_dir = tmp_path / name
         self.port = free_port()
-        env = {**os.environ, "HOTLINE_DATA_DIR": str(self.data_dir), "HOTLINE_WEB_PORT": str(self.port)}
+        env = {**os.environ, "HOTLINE_DATA_DIR": str(self.data_dir), "HOTLINE_WEB_PORT": str(self.port),
+               # Free SIP ports: other test runs on this box may hold 5060 and the default worker ports.
+               "HOTLINE_SIP_PORT": str(free_port()), "HOTLINE_TELEPHONY_BASE_PORT": str(free_port()),
+               "HOTLINE_TELEPHONY_WORKERS": "1"}
         env.pop("HOTLINE_REDIS_URL", None)
         env.pop("HOTLINE_DATABASE_URL", None)
         self.log_path = tmp_path / f"{name}.log"
@@ -100,6 +103,8 @@ def test_up_serves_health_restarts_a_dead_child_and_stops_everything(tmp_path):
         names = {pid: command_of(pid) for pid in children}
         assert any("redis-server" in c for c in names.values())
         assert any(c.endswith("hotline.cli worker ") for c in names.values())
+        assert any(c.startswith("/usr/sbin/kamailio ") for c in names.values())
+        assert any(c.endswith("hotline.cli telephony --worker 1 ") for c in names.values())
         (web_pid,) = [pid for pid, c in names.items() if c.endswith("hotline.cli web ")]
 
         os.kill(web_pid, signal.SIGKILL)

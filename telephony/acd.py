@@ -1,0 +1,57 @@
+"""The agent queue (ACD) on call_bus's Redis presence data, shared by every worker.
+
+`claim_longest_idle_agent` pops the agent atomically, so two workers never ring the same agent. An
+agent who does not answer goes not-ready (so the next caller does not ring an empty desk); an agent
+taken back because the caller left or went to voicemail is put back at the head of the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from ticketing.call_bus import (
+    READY_AGENTS,
+    AgentState,
+    agent_state,
+    claim_longest_idle_agent,
+    set_agent_state,
+)
+
+
+@dataclass(frozen=True)
+class ClaimedAgent:
+    username: str
+    sip_uri: str
+    ready_since: float
+
+
+def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
+    """The longest-idle ready agent with a phone, now marked on-call; None when nobody is free."""
+    while True:
+        username = claim_longest_idle_agent(client)
+        if username is None:
+            return None
+        state = agent_state(client, username)
+        uri = state.get("sip_uri", "")
+        if not uri:  # cannot be rung: take them out rather than spin on them
+            set_agent_state(client, username, AgentState.NOT_READY)
+            continue
+        set_agent_state(client, username, AgentState.ON_CALL)
+        return ClaimedAgent(username, uri, float(state.get("since", 0) or 0))
+
+
+def give_back(client: redis.Redis, agent: ClaimedAgent) -> None:
+    """Not the agent's fault (caller left, queue limit): ready again, keeping their place in line."""
+    set_agent_state(client, agent.username, AgentState.READY)
+    client.zadd(READY_AGENTS, {agent.username: agent.ready_since})
+
+
+def missed(client: redis.Redis, agent: ClaimedAgent) -> None:
+    """Rang out or refused: not ready until the agent says otherwise in the console."""
+    set_agent_state(client, agent.username, AgentState.NOT_READY)
+
+
+def call_finished(client: redis.Redis, agent: ClaimedAgent) -> None:
+    set_agent_state(client, agent.username, AgentState.AFTER_CALL_WORK)
