@@ -15,7 +15,7 @@ from dispatch.alarms import AWAITING_DISPATCH, PENDING, REPLIED, SIGNED
 from dispatch.assignments import HELPER, LEAD, PLATFORM
 from dispatch.models import Assignment, ExtensionRequest, SupervisionNotice
 from dispatch.operators import Operator
-from dispatch.visibility import subtree
+from dispatch.visibility import subtree, ticket_filter
 from ticketing.models import OrgUnit, Ticket
 from ticketing.vocabulary import OrgKind, TicketStatus
 from web.serialize import assignment_json, iso, ticket_summary
@@ -95,10 +95,18 @@ def _finish(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     return sorted(rows, key=lambda r: (-CARD_RANK.get(r["card"] or "", 0), _due(r)))
 
 
+def _platform_scope(session: Session, operator: Operator) -> list[Any]:
+    """The lists below are the caller's own unit's (or subtree's) work, which a unit may see anyway;
+    at the platform they would be every ticket, so the platform's own rule applies (an analyst sees
+    no confidential ticket there, as in the ticket list and on the ticket page)."""
+    return [ticket_filter(session, operator)] if operator.at_platform else []
+
+
 def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]:
     """Tickets the unit must dispatch (or sign first); replies and extension requests from below
     awaiting its decision."""
     unit = operator.unit_id
+    scope = _platform_scope(session, operator)
     rows: list[dict[str, Any]] = []
     own = session.execute(
         select(Assignment, Ticket)
@@ -107,6 +115,7 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
             Assignment.unit_id == unit,
             Assignment.role.in_((PLATFORM, LEAD)),
             Assignment.status.in_((AWAITING_DISPATCH, PENDING, SIGNED)),
+            *scope,
         )
         .limit(LIMIT)
     ).all()
@@ -119,7 +128,7 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
     # New tickets the sweep has not adopted yet (no platform assignment so far) still need dispatching.
     held = session.execute(
         select(Ticket)
-        .where(Ticket.holder_unit_id == unit, Ticket.status == TicketStatus.REGISTERED.value)
+        .where(Ticket.holder_unit_id == unit, Ticket.status == TicketStatus.REGISTERED.value, *scope)
         .order_by(Ticket.created_at)
         .limit(LIMIT)
     ).scalars()
@@ -133,6 +142,7 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
             Assignment.role == LEAD,
             Assignment.status == REPLIED,
             Ticket.status == TicketStatus.REPLIED.value,
+            *scope,
         )
         .limit(LIMIT)
     ).all()
@@ -141,7 +151,7 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
         select(ExtensionRequest, Assignment, Ticket)
         .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
         .join(Ticket, Ticket.id == Assignment.ticket_id)
-        .where(Assignment.dispatched_by_unit_id == unit, ExtensionRequest.status == "pending")
+        .where(Assignment.dispatched_by_unit_id == unit, ExtensionRequest.status == "pending", *scope)
         .limit(LIMIT)
     ).all()
     for request, assignment, ticket in extensions:
@@ -160,6 +170,7 @@ def inbox(session: Session, operator: Operator) -> list[dict[str, Any]]:
             Assignment.unit_id == operator.unit_id,
             Assignment.role.in_((LEAD, HELPER)),
             Assignment.status.in_((PENDING, SIGNED)),
+            *_platform_scope(session, operator),
         )
         .limit(LIMIT)
     ).all()
@@ -186,7 +197,9 @@ def supervision_board(session: Session, operator: Operator) -> list[dict[str, An
         .order_by(SupervisionNotice.created_at.desc())
         .limit(LIMIT * 5)
     )
-    if not operator.at_platform:
+    if operator.at_platform:
+        query = query.where(*_platform_scope(session, operator))
+    else:
         query = query.where(SupervisionNotice.unit_id.in_(subtree(session, operator.unit_id)))
     cards: dict[int, dict[str, Any]] = {}
     for notice, ticket in session.execute(query).all():

@@ -6,7 +6,8 @@ for a route that no longer exists fails it too. Each cell is the status class th
 handler of another unit must not even learn that the ticket exists).
 
 One app, one city, one login per role; rows run in order, and the two that change state for good
-(signing the community's assignment, logging out) come last.
+(signing the community's assignment, logging out) come last. Admin writes use valid bodies (so the
+admin really gets 2xx) that leave every account the matrix logs in with, and every row before, usable.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -22,14 +24,18 @@ from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import dispatch_ticket
 from dispatch.handling import sign
 from dispatch.models import Assignment
+from dispatch.routing import add_rule
 from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
 from tests.web.test_open311 import add_catalogue
 from tests.web.test_public import REQUEST
+from ticketing.attachments import store_attachment
 from ticketing.db import Database
 from ticketing.intake import submit
-from ticketing.models import KnowledgeArticle, OrgUnit, User
+from ticketing.models import KnowledgeArticle, OrgUnit, Ticket, User
 from ticketing.submission import Submission
+from ticketing.ticket_actions import Actor
 from web.app import create_app
+from web.keys import DATA_DIR_KEY
 from web.rate_limit import Limit, RateLimits
 
 # Role name in the matrix -> the demo user who plays it. `handler` works in the community that holds
@@ -51,6 +57,7 @@ OFF = Limit(0, 60)
 NO_LIMITS = RateLimits(
     public=OFF, public_submit=OFF, public_lookup=OFF, login=OFF, open311_post=OFF, lookup_failures=OFF
 )
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @dataclass
@@ -60,6 +67,11 @@ class World:
     open311_number: str
     article_id: int
     community_assignment: int
+    attachment_id: int  # a photo on the community's ticket
+    platform: int
+    department: int  # a unit, and a user, nobody in the matrix logs in as: admin edits them
+    department_user: int
+    rule_id: int
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (cookie, csrf)
 
 
@@ -135,6 +147,37 @@ async def public_api_form(caller: Caller, world: World) -> int:
     return response.status
 
 
+async def upload(caller: Caller, world: World) -> int:
+    form = aiohttp.FormData()  # one per request: aiohttp consumes a form when it sends it
+    form.add_field("file", PNG, filename="现场.png", content_type="image/png")
+    return await caller.status("POST", f"/api/tickets/{world.ticket_id}/attachments", data=form)
+
+
+async def page_logout(caller: Caller, world: World) -> int:
+    """The console's logout form, with a session of its own (the role's session stays valid): the
+    session it ends must be gone afterwards."""
+    caller.client.session.cookie_jar.clear()
+    headers: dict[str, str] = {}
+    if PLAYERS[caller.role]:
+        login = await caller.client.post(
+            "/api/session", json={"username": PLAYERS[caller.role], "password": PASSWORD}
+        )
+        cookie = login.cookies["hotline_session"].value
+        headers = {"Cookie": f"hotline_session={cookie}"}
+        data = {"_csrf": (await login.json())["csrf_token"]}
+    else:
+        data = {}
+    caller.client.session.cookie_jar.clear()
+    async with caller.client.post("/logout", data=data, headers=headers, allow_redirects=False) as out:
+        status = out.status
+    if headers:
+        caller.client.session.cookie_jar.clear()
+        after = await caller.client.get("/api/session", headers=headers)
+        if after.status != 401:
+            return 0  # still logged in: no status class the matrix expects
+    return status
+
+
 def everyone(expected: str) -> dict[str, str]:
     return dict.fromkeys(ROLES, expected)
 
@@ -146,6 +189,25 @@ def staff(expected: str = "2xx") -> dict[str, str]:
 def ticket_scope(inside: str = "2xx") -> dict[str, str]:
     """People at the platform and the community holding the ticket see it; unit Y gets 404."""
     return {**staff(inside), "handler_y": "404"}
+
+
+def only(*roles: str) -> dict[str, str]:
+    """An API for some roles: they get 2xx, other staff 403, anonymous 401."""
+    return {**staff("403"), **dict.fromkeys(roles, "2xx")}
+
+
+def page(*roles: str) -> dict[str, str]:
+    """A console page: anonymous is sent to the login page, a role that does not use it gets 403."""
+    return {**everyone("403"), **dict.fromkeys(roles, "2xx"), "anonymous": "3xx"}
+
+
+def admin_only() -> dict[str, str]:
+    return only("admin")
+
+
+INTAKE = ("agent", "dispatcher", "leader", "admin")
+PHONE = ("agent", "leader")  # they take calls
+SUPERVISING = ("supervisor", "leader", "admin")
 
 
 TICKET = "/api/tickets/{ticket_id}"
@@ -173,6 +235,48 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", TICKET + "/suggestions"): [
         (call("GET", lambda w: f"/api/tickets/{w.ticket_id}/suggestions"), ticket_scope())
     ],
+    ("GET", TICKET + "/attachments"): [
+        (call("GET", lambda w: f"/api/tickets/{w.ticket_id}/attachments"), ticket_scope())
+    ],
+    # Analysts read; they add nothing to a ticket.
+    ("POST", TICKET + "/attachments"): [(upload, {**ticket_scope(), "analyst": "403"})],
+    ("GET", "/api/attachments/{attachment_id}/content"): [
+        (call("GET", lambda w: f"/api/attachments/{w.attachment_id}/content"), ticket_scope())
+    ],
+    # 督办/催办 by hand: supervisors, leaders and admins; unit Y may not learn the ticket exists.
+    ("POST", TICKET + "/supervision"): [
+        (
+            call(
+                "POST",
+                lambda w: f"/api/tickets/{w.ticket_id}/supervision",
+                json={"kind": "urge", "note": "矩阵测试：请尽快签收"},
+            ),
+            {**ticket_scope("403"), **dict.fromkeys(SUPERVISING, "2xx")},
+        )
+    ],
+    # Exports: any filtered list the caller may read (scoped like the list), always masked.
+    ("GET", "/api/tickets/export.csv"): [(call("GET", "/api/tickets/export.csv"), staff())],
+    ("GET", "/api/tickets/export.xlsx"): [
+        (call("GET", "/api/tickets/export.xlsx?status=dispatched"), staff())
+    ],
+    # The agent console's own calls: presence and the screen pop for people who take calls; the
+    # intake preview for those who register tickets.
+    ("GET", "/api/agent/state"): [(call("GET", "/api/agent/state"), only(*PHONE))],
+    ("PUT", "/api/agent/state"): [
+        (call("PUT", "/api/agent/state", json={"state": "not_ready"}), only(*PHONE))
+    ],
+    ("GET", "/api/callers/history"): [(call("GET", "/api/callers/history?phone=13812345678"), only(*PHONE))],
+    ("POST", "/api/intake/preview"): [
+        (
+            call("POST", "/api/intake/preview", json={"content": "路灯不亮", "contact_phone": "13812345678"}),
+            only(*INTAKE),
+        )
+    ],
+    # Work lists are the caller's own unit's (or subtree's) work: every member of staff gets theirs.
+    ("GET", "/api/worklist/queue"): [(call("GET", "/api/worklist/queue"), staff())],
+    ("GET", "/api/worklist/inbox"): [(call("GET", "/api/worklist/inbox"), staff())],
+    ("GET", "/api/units/children"): [(call("GET", "/api/units/children"), staff())],
+    ("GET", "/api/supervision/board"): [(call("GET", "/api/supervision/board"), staff())],
     ("GET", "/api/knowledge"): [(call("GET", "/api/knowledge?q=社保卡"), staff())],
     ("GET", "/api/knowledge/{article_id}"): [
         (call("GET", lambda w: f"/api/knowledge/{w.article_id}"), staff())
@@ -222,6 +326,126 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ],
     ("GET", "/api/public/tickets"): [(call("GET", "/api/public/tickets"), everyone("2xx"))],
     ("GET", "/api/public/districts"): [(call("GET", "/api/public/districts"), everyone("2xx"))],
+    # The consoles' pages.
+    ("GET", "/"): [(call("GET", "/"), everyone("3xx"))],  # to one's console, or to the login page
+    ("GET", "/login"): [(call("GET", "/login"), {**everyone("3xx"), "anonymous": "2xx"})],
+    ("GET", "/static"): [(call("GET", "/static/console.css"), everyone("2xx"))],
+    ("GET", "/agent"): [(call("GET", "/agent"), page("agent", "leader"))],
+    ("GET", "/dispatch"): [(call("GET", "/dispatch"), page("dispatcher", "admin"))],
+    ("GET", "/workbench"): [(call("GET", "/workbench"), page("handler", "handler_y", "dispatcher", "admin"))],
+    ("GET", "/supervisor"): [(call("GET", "/supervisor"), page("supervisor", "leader", "admin", "analyst"))],
+    ("GET", "/tickets/{ticket_id}"): [
+        (
+            call("GET", lambda w: f"/tickets/{w.ticket_id}"),
+            {**ticket_scope(), "anonymous": "3xx"},
+        )
+    ],
+    # The admin API: admins only.
+    ("GET", "/api/admin/audit"): [(call("GET", "/api/admin/audit"), admin_only())],
+    ("GET", "/api/admin/calendar"): [(call("GET", "/api/admin/calendar?year=2026"), admin_only())],
+    ("GET", "/api/admin/categories"): [(call("GET", "/api/admin/categories"), admin_only())],
+    ("GET", "/api/admin/knowledge"): [(call("GET", "/api/admin/knowledge"), admin_only())],
+    ("GET", "/api/admin/policy"): [(call("GET", "/api/admin/policy"), admin_only())],
+    ("GET", "/api/admin/rules"): [(call("GET", "/api/admin/rules"), admin_only())],
+    ("GET", "/api/admin/units"): [(call("GET", "/api/admin/units"), admin_only())],
+    ("GET", "/api/admin/users"): [(call("GET", "/api/admin/users"), admin_only())],
+    ("POST", "/api/admin/categories"): [
+        (call("POST", "/api/admin/categories", json={"code": "010102", "name": "物业收费"}), admin_only())
+    ],
+    ("PATCH", "/api/admin/categories/{code}"): [
+        (call("PATCH", "/api/admin/categories/020102", json={"name": "停用的分类（矩阵）"}), admin_only())
+    ],
+    ("POST", "/api/admin/knowledge"): [
+        (
+            call(
+                "POST", "/api/admin/knowledge", json={"title": "居住证办理", "summary": "持身份证到派出所。"}
+            ),
+            admin_only(),
+        )
+    ],
+    ("PATCH", "/api/admin/knowledge/{article_id}"): [
+        (call("PATCH", lambda w: f"/api/admin/knowledge/{w.article_id}", json={"fees": "免费"}), admin_only())
+    ],
+    ("POST", "/api/admin/rules"): [
+        (
+            call(
+                "POST",
+                "/api/admin/rules",
+                json={"category_prefix": "0101", "unit_code": "C01", "priority": 5},
+            ),
+            admin_only(),
+        )
+    ],
+    ("PATCH", "/api/admin/rules/{rule_id}"): [
+        (call("PATCH", lambda w: f"/api/admin/rules/{w.rule_id}", json={"priority": 7}), admin_only())
+    ],
+    ("POST", "/api/admin/units"): [
+        (
+            call(
+                "POST",
+                "/api/admin/units",
+                json=lambda w: {"code": "D02", "name": "云山区", "kind": "district", "parent_id": w.platform},
+            ),
+            admin_only(),
+        )
+    ],
+    ("PATCH", "/api/admin/units/{unit_id}"): [
+        (
+            call("PATCH", lambda w: f"/api/admin/units/{w.department}", json={"phone": "0871-12345"}),
+            admin_only(),
+        )
+    ],
+    ("POST", "/api/admin/users"): [
+        (
+            call(
+                "POST",
+                "/api/admin/users",
+                json={
+                    "username": "matrix.agent",
+                    "role": "agent",
+                    "unit_code": "CITY",
+                    "display_name": "矩阵",
+                },
+            ),
+            admin_only(),
+        )
+    ],
+    ("PATCH", "/api/admin/users/{user_id}"): [
+        (
+            call(
+                "PATCH",
+                lambda w: f"/api/admin/users/{w.department_user}",
+                json={"display_name": "城管局承办人"},
+            ),
+            admin_only(),
+        )
+    ],
+    ("POST", "/api/admin/users/{user_id}/password"): [
+        (
+            call(
+                "POST",
+                lambda w: f"/api/admin/users/{w.department_user}/password",
+                json={"password": "another-pass-1"},
+            ),
+            admin_only(),
+        )
+    ],
+    # Today's numbers written back (the rows after this one run on the policy they ran on before).
+    ("PUT", "/api/admin/policy/limits/{grade}/{stage}"): [
+        (
+            call("PUT", "/api/admin/policy/limits/normal/reply", json={"amount": 5, "unit": "working_days"}),
+            admin_only(),
+        )
+    ],
+    ("PUT", "/api/admin/policy/settings/{key}"): [
+        (call("PUT", "/api/admin/policy/settings/warning_share", json={"value": 0.8}), admin_only())
+    ],
+    ("PUT", "/api/admin/calendar/{day}"): [
+        (
+            call("PUT", "/api/admin/calendar/2027-02-06", json={"is_workday": True, "name": "调休上班"}),
+            admin_only(),
+        )
+    ],
     # State changes for good: last. The community's handler signs its assignment (after everyone
     # else was refused), then everyone logs out.
     ("POST", TICKET + "/actions/{action}"): [
@@ -233,6 +457,15 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
             ),
             {**ticket_scope("403"), "handler": "2xx"},
         )
+    ],
+    # The logout form: without the CSRF field it is refused (no other site can log anyone out);
+    # with it, it ends a session of its own (page_logout) and goes to the login page.
+    ("POST", "/logout"): [
+        (
+            call("POST", "/logout", data={}, headers={"X-CSRF-Token": ""}),
+            {**everyone("403"), "anonymous": "3xx"},
+        ),
+        (page_logout, everyone("3xx")),
     ],
     ("DELETE", "/api/session"): [(call("DELETE", "/api/session"), everyone("2xx"))],
 }
@@ -264,7 +497,7 @@ def routes_of(app) -> set[tuple[str, str]]:
     return {(method, path) for method, path in found if method != "HEAD"}
 
 
-def build_world(db: Database) -> World:
+def build_world(db: Database, data_dir) -> World:
     city = build_city(db)
     add_catalogue(db)
     with db.session() as s:
@@ -283,6 +516,7 @@ def build_world(db: Database) -> World:
         s.add(article)
         s.flush()
         article_id = article.id
+        rule_id = add_rule(s, "0201", "C01").id
     result = submit(
         db,
         Submission(
@@ -309,7 +543,31 @@ def build_world(db: Database) -> World:
         community = s.execute(
             select(Assignment.id).where(Assignment.ticket_id == t, Assignment.unit_id == city.community)
         ).scalar_one()
-    return World(t, result.number, open311.number, article_id, community)
+    with db.session() as s:
+        photo = store_attachment(
+            s,
+            data_dir,
+            s.get_one(Ticket, t),
+            kind="image",
+            filename="路灯.png",
+            content_type="image/png",
+            data=PNG,
+            actor=Actor("community", city.users["community"]),
+        )
+        s.flush()
+        attachment_id = photo.id
+    return World(
+        t,
+        result.number,
+        open311.number,
+        article_id,
+        community,
+        attachment_id,
+        city.platform,
+        city.department,
+        city.users["department"],
+        rule_id,
+    )
 
 
 @pytest.fixture
@@ -328,7 +586,7 @@ async def test_every_route_with_every_role(matrix_client, web_db):
         f"matrix rows for routes that do not exist: {set(MATRIX) - registered}"
     )
 
-    world = build_world(web_db)
+    world = build_world(web_db, app[DATA_DIR_KEY])
     for role, username in PLAYERS.items():
         if username is not None:
             client.session.cookie_jar.clear()  # else each login would end the previous role's session
