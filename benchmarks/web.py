@@ -160,7 +160,7 @@ def main() -> None:
     from tests.support.postgres import PostgresServer
 
     workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-web-"))
-    server = PostgresServer(workdir / "pg", durable=True)
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-web-pg-")), durable=True)
     server.start()
     redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
     redis_server.start()

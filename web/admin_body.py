@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ticketing.errors import InvalidInput
+from web.request_parsing import json_object
 
 
 class Body:
@@ -16,12 +17,7 @@ class Body:
 
     @classmethod
     async def read(cls, request: web.Request, allowed: tuple[str, ...]) -> Body:
-        try:
-            data = await request.json()
-        except ValueError:
-            raise InvalidInput("请求体须为 JSON 对象", code="invalid_json") from None
-        if not isinstance(data, dict):
-            raise InvalidInput("请求体须为 JSON 对象", code="invalid_json")
+        data = await json_object(request)
         unknown = sorted(set(data) - set(allowed))
         if unknown:
             raise InvalidInput(f"未知字段：{', '.join(unknown)}", code="unknown_fields", fields=unknown)

@@ -22,9 +22,10 @@ from ticketing.models import Citizen, OrgUnit, Ticket, User, utcnow
 from ticketing.phones import normalise_phone
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_URL_KEY
+from web.request_parsing import json_object
 from web.serialize import ticket_summary
 from web.suggestions_api import CACHE_KEY
-from web.tickets_api import INTAKE_ROLES, _json_body
+from web.tickets_api import INTAKE_ROLES
 
 # The states a person sets; on_call and offline belong to telephony and to logging out.
 SETTABLE_STATES = {
@@ -74,7 +75,7 @@ async def get_state(request: web.Request) -> web.Response:
 async def put_state(request: web.Request) -> web.Response:
     operator = operator_of(request)
     _require_phone_role(operator)
-    body = await _json_body(request)
+    body = await json_object(request)
     wanted = SETTABLE_STATES.get(str(body.get("state")))
     if wanted is None:
         raise InvalidInput(
@@ -136,7 +137,7 @@ async def intake_preview(request: web.Request) -> web.Response:
     operator = operator_of(request)
     if operator.role not in INTAKE_ROLES:
         raise Forbidden("只有话务员、派单员可以登记工单")
-    body = await _json_body(request)
+    body = await json_object(request)
     content = _preview_text(body, "content", MAX_PREVIEW_CHARS)
     if content is None:
         raise InvalidInput("请先填写诉求内容", code="content_required", field="content")

@@ -19,8 +19,8 @@ from ticketing.ticket_actions import load_for_update
 from ticketing.vocabulary import AttachmentKind, Role
 from web.auth import operator_of
 from web.keys import DATA_DIR_KEY, DB_KEY
+from web.request_parsing import ticket_id_of
 from web.serialize import iso
-from web.tickets_api import _ticket_id
 
 UPLOAD_LIMIT = max(MAX_BYTES[AttachmentKind.IMAGE], MAX_BYTES[AttachmentKind.DOCUMENT])
 
@@ -46,7 +46,7 @@ def list_for(session: Any, ticket_id: int) -> list[dict[str, Any]]:
 
 
 async def list_attachments(request: web.Request) -> web.Response:
-    operator, ticket_id = operator_of(request), _ticket_id(request)
+    operator, ticket_id = operator_of(request), ticket_id_of(request)
     db = request.app[DB_KEY]
 
     def load() -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ async def _read_upload(request: web.Request) -> tuple[str, str, str, bytes]:
 
 
 async def upload_attachment(request: web.Request) -> web.Response:
-    operator, ticket_id = operator_of(request), _ticket_id(request)
+    operator, ticket_id = operator_of(request), ticket_id_of(request)
     if operator.role == Role.ANALYST.value:
         raise Forbidden("分析员不能上传附件")
     kind, filename, content_type, data = await _read_upload(request)

@@ -20,6 +20,7 @@ from web.keys import DATA_DIR_KEY, DB_KEY, REDIS_KEY
 from web.public_submit import FIELDS, Photo, parse_request, read_photo, submit_public
 from web.public_view import MAX_PAGE, MAX_PER_PAGE, ListQuery, check_lookup, districts, lookup, public_list
 from web.rate_limit import RATE_LIMITER_KEY, RATE_LIMITS_KEY, RateLimited
+from web.request_parsing import json_object
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "未找到匹配的工单，请核对工单编号和联系电话后四位"
@@ -37,13 +38,7 @@ async def _body(request: web.Request) -> tuple[dict[str, Any], Photo | None]:
         form = await request.post()
         photo = await read_photo(form.get("photo"))
         return {k: v for k, v in form.items() if isinstance(v, str)}, photo
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json")
-    return body, None
+    return await json_object(request), None
 
 
 async def form_token(request: web.Request) -> web.Response:

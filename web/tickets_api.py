@@ -33,6 +33,7 @@ from ticketing.ticket_actions import events_of
 from ticketing.vocabulary import Channel, Role
 from web.auth import operator_of
 from web.keys import DB_KEY
+from web.request_parsing import json_object, ticket_id_of
 from web.serialize import assignment_json, event_json, ticket_detail, ticket_summary
 from web.ticket_params import parse_filters
 
@@ -58,16 +59,6 @@ SUBMISSION_FIELDS = (
 )
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("请求体须为 JSON 对象", code="invalid_json")
-    return body
-
-
 def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
     raw = request.query.get(name)
     if raw is None:
@@ -79,13 +70,6 @@ def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) 
     if not lo <= value <= hi:
         raise InvalidInput(f"参数 {name} 须在 {lo} 到 {hi} 之间", code="invalid_parameter", parameter=name)
     return value
-
-
-def _ticket_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["ticket_id"])
-    except ValueError:
-        raise NotFound("工单不存在", code="ticket_not_found") from None
 
 
 async def list_tickets(request: web.Request) -> web.Response:
@@ -109,7 +93,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 
 async def get_ticket(request: web.Request) -> web.Response:
-    operator, ticket_id = operator_of(request), _ticket_id(request)
+    operator, ticket_id = operator_of(request), ticket_id_of(request)
     db = request.app[DB_KEY]
 
     def load() -> dict[str, Any]:
@@ -133,7 +117,7 @@ async def create_ticket(request: web.Request) -> web.Response:
     operator = operator_of(request)
     if operator.role not in INTAKE_ROLES:
         raise Forbidden("只有话务员、派单员可以登记工单")
-    body = await _json_body(request)
+    body = await json_object(request)
     unknown = sorted(set(body) - set(SUBMISSION_FIELDS) - {"channel"})
     if unknown:
         raise InvalidInput(f"未知字段：{', '.join(unknown)}", code="unknown_fields", fields=unknown)
@@ -206,11 +190,11 @@ ACTIONS: dict[str, Callable[[Context, Operator, int, dict[str, Any]], Any]] = {
 
 
 async def ticket_action(request: web.Request) -> web.Response:
-    operator, ticket_id = operator_of(request), _ticket_id(request)
+    operator, ticket_id = operator_of(request), ticket_id_of(request)
     action = request.match_info["action"]
     if action not in ACTIONS:
         raise NotFound(f"未知操作：{action}", code="unknown_action")
-    body = await _json_body(request)
+    body = await json_object(request)
     db = request.app[DB_KEY]
 
     def run() -> None:

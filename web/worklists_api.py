@@ -18,7 +18,8 @@ from ticketing.errors import NotFound
 from web import worklists
 from web.auth import operator_of
 from web.keys import DB_KEY
-from web.tickets_api import _json_body, _ticket_id, get_ticket
+from web.request_parsing import json_object, ticket_id_of
+from web.tickets_api import get_ticket
 
 Query = Callable[[Session, Operator], list[dict[str, Any]]]
 
@@ -38,8 +39,8 @@ def _list_handler(query: Query) -> Callable[[web.Request], Any]:
 
 
 async def supervise(request: web.Request) -> web.Response:
-    operator, ticket_id = operator_of(request), _ticket_id(request)
-    body = await _json_body(request)
+    operator, ticket_id = operator_of(request), ticket_id_of(request)
+    body = await json_object(request)
     db = request.app[DB_KEY]
 
     def run() -> None:
