@@ -51,16 +51,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def add_agent(db: Database, platform: int) -> None:
+def add_agents(db: Database, platform: int, count: int) -> None:
+    """One agent per client: a login ends the same user's earlier session."""
+    password_hash = hash_password(PASSWORD)
     with db.session() as s:
-        if s.scalar(select(User).where(User.username == "bench.agent")) is None:
+        for n in range(count):
             s.add(
                 User(
-                    username="bench.agent",
-                    display_name="压测座席",
+                    username=f"bench.agent{n}",
+                    display_name=f"压测座席{n}",
                     role="agent",
                     unit_id=platform,
-                    password_hash=hash_password(PASSWORD),
+                    password_hash=password_hash,
                 )
             )
 
@@ -93,7 +95,7 @@ async def client_loop(
 ) -> None:
     rng = random.Random(seed)
     async with aiohttp.ClientSession(base) as http:
-        login = await http.post("/api/session", json={"username": "bench.agent", "password": PASSWORD})
+        login = await http.post("/api/session", json={"username": f"bench.agent{seed}", "password": PASSWORD})
         login.raise_for_status()
         headers = {"X-CSRF-Token": (await login.json())["csrf_token"]}
         while time.perf_counter() < until:
@@ -132,7 +134,7 @@ async def load(base: str, ids: tuple[int, int], clients: int, seconds: float) ->
 async def search_alone(base: str) -> float:
     """Median ms of the search queries with nobody else on the server."""
     async with aiohttp.ClientSession(base) as http:
-        await http.post("/api/session", json={"username": "bench.agent", "password": PASSWORD})
+        await http.post("/api/session", json={"username": "bench.agent0", "password": PASSWORD})
         times = []
         for _ in range(3):
             for q in QUERIES:
@@ -170,7 +172,7 @@ def main() -> None:
         upgrade(url)
         db = Database(url)
         _units, platform, _street = prepare(db)
-        add_agent(db, platform)
+        add_agents(db, platform, args.clients)
         loaded, search_ms = 0, {}
         for size in args.sizes:
             started = time.perf_counter()
