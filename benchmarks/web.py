@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 def add_agents(db: Database, platform: int, count: int) -> None:
-    """One agent per client: a login ends the same user's earlier session."""
+    """One agent per client, as on a real floor (intake and agent state are per agent)."""
     password_hash = hash_password(PASSWORD)
     with db.session() as s:
         for n in range(count):
@@ -94,7 +94,7 @@ async def client_loop(
     base: str, ids: tuple[int, int], until: float, seed: int, timings: dict[str, list[float]]
 ) -> None:
     rng = random.Random(seed)
-    async with aiohttp.ClientSession(base) as http:
+    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         login = await http.post("/api/session", json={"username": f"bench.agent{seed}", "password": PASSWORD})
         login.raise_for_status()
         headers = {"X-CSRF-Token": (await login.json())["csrf_token"]}
@@ -133,7 +133,7 @@ async def load(base: str, ids: tuple[int, int], clients: int, seconds: float) ->
 
 async def search_alone(base: str) -> float:
     """Median ms of the search queries with nobody else on the server."""
-    async with aiohttp.ClientSession(base) as http:
+    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         await http.post("/api/session", json={"username": "bench.agent0", "password": PASSWORD})
         times = []
         for _ in range(3):
@@ -191,7 +191,7 @@ def main() -> None:
                 timings = asyncio.run(load(base, (low, high), args.clients, args.seconds))
             finally:
                 process.terminate()
-                process.wait(10)
+                process.wait(60)
             floor = statistics.median(timings["baseline /healthz"])
             total = sum(len(v) for v in timings.values())
             print(f"{'call':<20} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'p50/baseline':>13}")
