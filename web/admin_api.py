@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from dispatch.operators import Forbidden, Operator
 from ticketing.audit import entries, record
-from ticketing.errors import InvalidInput, NotFound
 from ticketing.vocabulary import Role
 from web.auth import operator_of
 from web.keys import DB_KEY
+from web.request_parsing import query_int
 from web.serialize import iso
 
 MAX_PER_PAGE = 200
@@ -40,29 +40,6 @@ def admin_of(request: web.Request) -> Operator:
     if operator.role != Role.ADMIN.value:
         raise Forbidden("只有管理员可以使用系统管理功能", code="admin_only")
     return operator
-
-
-def path_int(request: web.Request, name: str, message: str, code: str) -> int:
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise NotFound(message, code=code) from None
-    if not 0 < value < 2**31:  # no such row, and larger numbers overflow the databases' integers
-        raise NotFound(message, code=code)
-    return value
-
-
-def query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 须为整数", code="invalid_parameter", parameter=name) from None
-    if not lo <= value <= hi:
-        raise InvalidInput(f"参数 {name} 须在 {lo} 到 {hi} 之间", code="invalid_parameter", parameter=name)
-    return value
 
 
 async def read(request: web.Request, load: Callable[[Session], Any]) -> web.Response:

@@ -13,8 +13,9 @@ from ticketing.catalog_admin import add_category, category_json, get_category, u
 from ticketing.knowledge_admin import FIELDS as ARTICLE_FIELDS
 from ticketing.knowledge_admin import article_admin_json, get_article, save_article
 from ticketing.models import Category, KnowledgeArticle
-from web.admin_api import Change, admin_of, change, path_int, query_int, read
+from web.admin_api import Change, admin_of, change, read
 from web.admin_body import Body
+from web.request_parsing import path_int, query_int
 
 
 async def list_categories(request: web.Request) -> web.Response:

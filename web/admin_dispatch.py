@@ -18,9 +18,10 @@ from dispatch.policy import load_policy, set_limit, set_setting
 from dispatch.routing import add_rule, get_rule, rule_json, update_rule
 from ticketing.errors import InvalidInput, NotFound
 from ticketing.models import CalendarDay
-from web.admin_api import Change, admin_of, change, path_int, query_int, read
+from web.admin_api import Change, admin_of, change, read
 from web.admin_body import Body
 from web.keys import DB_KEY
+from web.request_parsing import path_int, query_int
 
 
 async def list_rules(request: web.Request) -> web.Response:

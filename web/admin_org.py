@@ -13,8 +13,9 @@ from ticketing.errors import InvalidInput, NotFound
 from ticketing.models import OrgUnit, User
 from ticketing.org_admin import create_unit, get_unit, unit_json, update_unit
 from ticketing.users import add_user, generate_password, list_users, reset_password, set_active, user_json
-from web.admin_api import Change, admin_of, change, path_int, read
+from web.admin_api import Change, admin_of, change, read
 from web.admin_body import Body
+from web.request_parsing import path_int
 
 UNIT_FIELDS = ("code", "name", "kind", "parent_id", "phone")
 UNIT_EDIT_FIELDS = ("name", "phone", "active")

@@ -33,7 +33,7 @@ from ticketing.ticket_actions import events_of
 from ticketing.vocabulary import Channel, Role
 from web.auth import operator_of
 from web.keys import DB_KEY
-from web.request_parsing import json_object, ticket_id_of
+from web.request_parsing import json_object, query_int, ticket_id_of
 from web.serialize import assignment_json, event_json, ticket_detail, ticket_summary
 from web.ticket_params import parse_filters
 
@@ -59,23 +59,10 @@ SUBMISSION_FIELDS = (
 )
 
 
-def _int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 须为整数", code="invalid_parameter", parameter=name) from None
-    if not lo <= value <= hi:
-        raise InvalidInput(f"参数 {name} 须在 {lo} 到 {hi} 之间", code="invalid_parameter", parameter=name)
-    return value
-
-
 async def list_tickets(request: web.Request) -> web.Response:
     operator = operator_of(request)
-    page = _int_param(request, "page", 1, 1, 100_000)
-    per_page = _int_param(request, "per_page", 20, 1, MAX_PER_PAGE)
+    page = query_int(request, "page", 1, 1, 100_000)
+    per_page = query_int(request, "per_page", 20, 1, MAX_PER_PAGE)
     filters = parse_filters(request.query)
     db = request.app[DB_KEY]
 
