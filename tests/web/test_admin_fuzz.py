@@ -4,10 +4,6 @@ SQLite and redis-server. No input may produce a server error."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +13,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from hotline.migrate import upgrade
-from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
-from tests.support.ports import free_port
+from tests.dispatch.conftest import PASSWORD_HASH, build_city
+from tests.web.web_process import logged_in, web_process
 from ticketing.db import Database
 from ticketing.models import Category, OrgUnit, User
 from web.openapi import document
@@ -47,42 +43,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, redis_server) -> Iterator[s
         )
         s.add(Category(code="010000", name="城乡建设", level=1))
     db.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_REDIS_URL": redis_server.url,
-        "HOTLINE_DATA_DIR": str(data_dir),
-        "HOTLINE_WEB_PORT": str(port),
-    }
-    log = (data_dir / "web.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "web"], env=env, stdout=subprocess.DEVNULL, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    with web_process(url, redis_server.url, data_dir) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
-    errors = [line for line in (data_dir / "web.log").read_text().splitlines() if "Traceback" in line]
-    assert not errors, (data_dir / "web.log").read_text()[-4000:]
 
 
 @pytest.fixture(scope="module")
 def session(server: str) -> requests.Session:
-    http = requests.Session()
-    answer = http.post(f"{server}/api/session", json={"username": "admin", "password": PASSWORD}, timeout=5)
-    assert answer.status_code == 200, answer.text
-    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return http
+    return logged_in(server, "admin")
 
 
 @schema.parametrize()

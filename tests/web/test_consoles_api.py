@@ -319,7 +319,7 @@ async def test_a_malformed_multipart_body_is_a_400_not_a_500(client, city, web_d
     """Found by schemathesis: a part header aiohttp cannot parse used to escape as a server error."""
     ticket_id = submit(web_db, Submission(channel="phone_agent", content="井盖缺失")).ticket_id
     csrf = await login(client, "city")
-    body = b"--b\r\nContent-Disposition: form-data; name=\"file\"\r\nbroken header line\r\n\r\nx\r\n--b--\r\n"
+    body = b'--b\r\nContent-Disposition: form-data; name="file"\r\nbroken header line\r\n\r\nx\r\n--b--\r\n'
     response = await client.post(
         f"/api/tickets/{ticket_id}/attachments",
         data=body,

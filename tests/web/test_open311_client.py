@@ -94,7 +94,12 @@ def test_third_party_clients_file_and_track_a_request(live_url, web_db):
 
     with pytest.raises(HttpError) as refused:
         civic.create_request(
-            "020101", dry_run=False, confirm=CONFIRM_TOKEN, api_key="stolen", lat=30.0, lng=120.0,
+            "020101",
+            dry_run=False,
+            confirm=CONFIRM_TOKEN,
+            api_key="stolen",
+            lat=30.0,
+            lng=120.0,
             description="无效密钥",
         )
     assert refused.value.status == 403
