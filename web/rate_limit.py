@@ -1,9 +1,11 @@
 """Per-client request limits, counted in Redis so that every web process behind the proxy shares them.
 
-Each rule is a fixed window: the first request of a client in a window creates a counter that
-expires with the window; a request over the limit gets 429 with `Retry-After` (seconds until the
-window ends) and a Chinese message. Fixed windows may let through up to twice the limit across a
-window boundary; that is accepted for one atomic Redis call per rule and request.
+Each rule is a sliding window: Redis keeps, per rule and client, the times of the requests it let
+through in the last `window_s` seconds (a sorted set, trimmed on every call). A request beyond the
+limit gets 429 with `Retry-After` (seconds until the oldest counted request leaves the window) and a
+Chinese message, and is not itself counted, so a client that keeps knocking is let in again as soon
+as its window has room. Unlike clock-aligned windows this never lets twice the limit through around
+a boundary; a rule costs one atomic Redis call per request and at most `requests` entries per client.
 
 When Redis cannot be reached the request goes through (logged): the public pages stay up, and
 logins still meet the per-account lockout, which lives in the database.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,11 +33,20 @@ from web.public_html import message_page
 log = logging.getLogger(__name__)
 PREFIX = "hotline:ratelimit:"
 MESSAGE = "请求过于频繁，请 {seconds} 秒后再试"
-# Counts the request; the first one in a window makes the counter expire once the window is over.
-INCREMENT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+# KEYS[1]: the sorted set of counted request times. ARGV: now, window, limit, member, and which
+# requests to record: 'fitting' (those let through), 'always' or 'never'.
+# Returns 0 when one more request fits, else whole seconds until it would.
+SLIDE = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local fits = redis.call('ZCARD', KEYS[1]) < limit
+if ARGV[5] == 'always' or (fits and ARGV[5] == 'fitting') then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window))
+end
+if fits then return 0 end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
 """
 
 
@@ -117,33 +128,32 @@ class RateLimited(HotlineError):
 class RateLimiter:
     def __init__(self, client: aioredis.Redis, clock: Callable[[], float] = time.time) -> None:
         self.client = client
-        self.script = client.register_script(INCREMENT)
+        self.script = client.register_script(SLIDE)
         self.clock = clock
 
-    def _key(self, rule: str, subject: str, limit: Limit) -> tuple[str, int]:
-        """The window's counter and the seconds until the next window starts afresh."""
+    async def _slide(self, rule: str, subject: str, limit: Limit, record: str) -> int:
+        """Seconds until `subject` may make one more request under `limit` (0: now); `record` says
+        whether this request is counted: "fitting" (if let through), "always" or "never"."""
+        if limit.requests <= 0:
+            return 0
         now = self.clock()
-        window = int(now // limit.window_s)
-        return f"{PREFIX}{rule}:{subject}:{window}", max(1, math.ceil((window + 1) * limit.window_s - now))
+        member = f"{now:.6f}:{secrets.token_hex(4)}"  # two requests in one microsecond both count
+        wait = await self.script(
+            keys=[f"{PREFIX}{rule}:{subject}"], args=[now, limit.window_s, limit.requests, member, record]
+        )
+        return int(wait)
 
     async def used_up(self, rule: str, subject: str, limit: Limit) -> int | None:
-        """Seconds to wait when `subject` has no tries left in this window; counts nothing."""
-        if limit.requests <= 0:
-            return None
-        key, seconds = self._key(rule, subject, limit)
-        count = await self.client.get(key)
-        return seconds if count is not None and int(count) >= limit.requests else None
+        """Seconds to wait when `subject` has no tries left in the window; counts nothing."""
+        return await self._slide(rule, subject, limit, "never") or None
 
     async def count(self, rule: str, subject: str, limit: Limit) -> None:
-        if limit.requests > 0:
-            key, _ = self._key(rule, subject, limit)
-            await self.script(keys=[key], args=[limit.window_s])
+        """Records one try of `subject` whatever the count (failed look-ups always count)."""
+        await self._slide(rule, subject, limit, "always")
 
     async def retry_after(self, rule: str, client: str, limit: Limit) -> int | None:
-        """None when the request is within `limit`, else the seconds until the client may retry."""
-        key, seconds = self._key(rule, client, limit)
-        count = await self.script(keys=[key], args=[limit.window_s])
-        return None if int(count) <= limit.requests else seconds
+        """None when the request is within `limit` (it is then counted), else the seconds to wait."""
+        return await self._slide(rule, client, limit, "fitting") or None
 
 
 RATE_LIMITER_KEY: web.AppKey[RateLimiter] = web.AppKey("rate_limiter", RateLimiter)

@@ -162,18 +162,44 @@ def test_limits_are_settings():
         load_settings(environ={"HOTLINE_RATE_LOOKUP_PER_MINUTE": "-1"})
 
 
-async def test_retry_after_is_the_time_left_in_the_window(redis_url):
+async def test_retry_after_is_when_the_oldest_counted_request_leaves_the_window(redis_url):
+    import redis.asyncio as aioredis
+
+    from web.rate_limit import RateLimiter
+
+    now = [60 * 1_000_000 + 45.5]  # 45.5 s into a clock minute
+    client = aioredis.Redis.from_url(redis_url)
+    limiter = RateLimiter(client, clock=lambda: now[0])
+    limit = Limit(2, 60)
+    try:
+        assert await limiter.retry_after("public", "203.0.113.9", limit) is None
+        now[0] += 10  # past the clock minute: a fixed window would start counting again here
+        assert await limiter.retry_after("public", "203.0.113.9", limit) is None
+        assert await limiter.retry_after("public", "203.0.113.9", limit) == 50
+        assert await limiter.retry_after("public", "203.0.113.10", limit) is None  # another client
+        now[0] += 49.9  # refused requests were not counted: the first one leaves the window now
+        assert await limiter.retry_after("public", "203.0.113.9", limit) == 1
+        now[0] += 0.2
+        assert await limiter.retry_after("public", "203.0.113.9", limit) is None
+        assert await limiter.retry_after("public", "203.0.113.9", limit) == 10
+        assert 0 < await client.ttl("hotline:ratelimit:public:203.0.113.9") <= 60
+    finally:
+        await client.aclose()
+
+
+async def test_look_up_failures_count_without_being_let_through(redis_url):
     import redis.asyncio as aioredis
 
     from web.rate_limit import RateLimiter
 
     client = aioredis.Redis.from_url(redis_url)
-    limiter = RateLimiter(client, clock=lambda: 60 * 1_000_000 + 45.5)  # 45.5 s into a minute
+    limiter = RateLimiter(client, clock=lambda: 1_000.0)
     try:
-        assert await limiter.retry_after("public", "203.0.113.9", Limit(1, 60)) is None
-        assert await limiter.retry_after("public", "203.0.113.9", Limit(1, 60)) == 15
-        assert await limiter.retry_after("public", "203.0.113.10", Limit(1, 60)) is None  # another client
-        assert 0 < await client.ttl(f"hotline:ratelimit:public:203.0.113.9:{1_000_000}") <= 60
+        assert await limiter.used_up("failures", "20990101000001", Limit(2, 3600)) is None
+        for _ in range(2):
+            await limiter.count("failures", "20990101000001", Limit(2, 3600))
+        assert await limiter.used_up("failures", "20990101000001", Limit(2, 3600)) == 3600
+        assert await client.zcard("hotline:ratelimit:failures:20990101000001") == 2  # used_up counts nothing
     finally:
         await client.aclose()
 
