@@ -1,9 +1,12 @@
 """The agent's key calls under load: p50/p99 of the ticket page, search and intake with 50 concurrent
 clients, on PostgreSQL holding 100k and then 1M tickets; and search time at 100k vs 1M.
 
-    .venv/bin/python benchmarks/web.py [--sizes 100000 1000000] [--clients 50] [--seconds 20] [--pg-url URL]
+    .venv/bin/python benchmarks/web.py [--sizes 100000 1000000] [--clients 50] [--seconds 20]
+                                       [--web-processes 1 2]
 
-The server is a real `hotline web` process (one, as `hotline up` runs it) on a private PostgreSQL and
+The server is real `hotline web` processes sharing one port (SO_REUSEPORT, as `hotline up` runs
+`web_processes` of them; each count in --web-processes is measured in turn, and its throughput printed
+as a ratio to the first count's) on a private PostgreSQL and
 redis-server; tickets are bulk-loaded the way benchmarks/search.py loads them (with their search
 index). Every client logs in as an agent and loops over a mix: 60 % ticket page (`GET
 /api/tickets/{id}`), 30 % search (`GET /api/tickets?q=` two-character and phrase queries), 10 % intake
@@ -35,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search import insert_postgresql, prepare, ticket_rows
 
 from hotline.migrate import upgrade
+from hotline.processes import listens_on
 from hotline.redis_process import RedisProcess
 from ticketing.db import Database
 from ticketing.models import Ticket, User
@@ -67,7 +71,7 @@ def add_agents(db: Database, platform: int, count: int) -> None:
             )
 
 
-def start_web(url: str, redis_url: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_web(url: str, redis_url: str, data_dir: Path, processes: int) -> tuple[list[subprocess.Popen], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -78,15 +82,15 @@ def start_web(url: str, redis_url: str, data_dir: Path) -> tuple[subprocess.Pope
         "HOTLINE_RATE_LOGIN_PER_MINUTE": "100000",
         "HOTLINE_LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "web"], env=env)
-    base = f"http://127.0.0.1:{port}"
+    started = [
+        subprocess.Popen([sys.executable, "-m", "hotline.cli", "web"], env=env) for _ in range(processes)
+    ]
     for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
+        if all(listens_on(process.pid, port) for process in started):
+            return started, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    for process in started:
+        process.kill()
     raise RuntimeError("hotline web did not start")
 
 
@@ -150,6 +154,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def report(timings: dict[str, list[float]], seconds: float, search_alone_ms: float) -> float:
+    """Prints p50/p99 per call against the /healthz baseline; returns requests per second."""
+    floor = statistics.median(timings["baseline /healthz"])
+    total = sum(len(v) for v in timings.values())
+    print(f"{'call':<20} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'p50/baseline':>13}")
+    for kind in [k for k, _ in MIX] + ["baseline /healthz"]:
+        values = timings[kind]
+        p50 = statistics.median(values)
+        print(
+            f"{kind:<20} {len(values):>6} {p50:>8.1f} {percentile(values, 0.99):>8.1f} {p50 / floor:>13.2f}"
+        )
+    print(
+        f"throughput {total / seconds:.0f} requests/s; search alone (median) {search_alone_ms:.1f} ms",
+        flush=True,
+    )
+    return total / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -157,6 +179,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--web-processes", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
 
     from tests.support.postgres import PostgresServer
@@ -180,33 +203,25 @@ def main() -> None:
             loaded = size
             with db.read_session() as s:
                 low, high = s.execute(select(func.min(Ticket.id), func.max(Ticket.id))).one()
-            print(
-                f"\n== {size:,} tickets on PostgreSQL (loaded in {time.perf_counter() - started:.0f} s); "
-                f"{args.clients} clients for {args.seconds:.0f} s",
-                flush=True,
-            )
-            process, base = start_web(url, redis_server.url, workdir / "data")
-            try:
-                search_ms[size] = asyncio.run(search_alone(base))
-                timings = asyncio.run(load(base, (low, high), args.clients, args.seconds))
-            finally:
-                process.terminate()
-                process.wait(60)
-            floor = statistics.median(timings["baseline /healthz"])
-            total = sum(len(v) for v in timings.values())
-            print(f"{'call':<20} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'p50/baseline':>13}")
-            for kind in [k for k, _ in MIX] + ["baseline /healthz"]:
-                values = timings[kind]
-                p50 = statistics.median(values)
+            print(f"\n== {size:,} tickets on PostgreSQL (loaded in {time.perf_counter() - started:.0f} s)")
+            first_throughput = None
+            for processes in args.web_processes:
                 print(
-                    f"{kind:<20} {len(values):>6} {p50:>8.1f} {percentile(values, 0.99):>8.1f} "
-                    f"{p50 / floor:>13.2f}"
+                    f"-- {processes} web process(es), {args.clients} clients for {args.seconds:.0f} s",
+                    flush=True,
                 )
-            print(
-                f"throughput {total / args.seconds:.0f} requests/s; search alone (median) "
-                f"{search_ms[size]:.1f} ms",
-                flush=True,
-            )
+                workers, base = start_web(url, redis_server.url, workdir / "data", processes)
+                try:
+                    search_ms[size] = asyncio.run(search_alone(base))
+                    timings = asyncio.run(load(base, (low, high), args.clients, args.seconds))
+                finally:
+                    for worker in workers:
+                        worker.terminate()
+                        worker.wait(60)
+                throughput = report(timings, args.seconds, search_ms[size])
+                first_throughput = first_throughput or throughput
+                ratio = throughput / first_throughput
+                print(f"throughput ratio to {args.web_processes[0]} process(es): {ratio:.2f}")
         if len(args.sizes) > 1:
             small, large = args.sizes[0], args.sizes[-1]
             print(

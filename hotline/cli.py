@@ -63,10 +63,11 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 @_fail_cleanly
 def up(ctx: click.Context, demo: bool) -> None:
     """Start everything (embedded redis, migrations, workers, web); Ctrl-C stops it all."""
-    from hotline.processes import child_specs
+    from hotline.processes import child_specs, ensure_port_free
     from hotline.supervisor import Supervisor
 
     settings = _settings(ctx)
+    ensure_port_free(settings.web_host, settings.web_port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(child_specs(settings))
 
@@ -117,7 +118,7 @@ def web(ctx: click.Context) -> None:
     """Serve the web application."""
     from aiohttp import web as aioweb
 
-    from web.app import create_app
+    from web.app import create_app, use_threads
     from web.rate_limit import Limit, RateLimits
 
     settings = _settings(ctx)
@@ -131,7 +132,9 @@ def web(ctx: click.Context) -> None:
         forwarded_hops=settings.web_forwarded_hops,
     )
     app = create_app(_database(settings), settings.effective_redis_url, settings.data_dir, limits)
-    aioweb.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+    use_threads(app, settings.web_threads)
+    # reuse_port: `hotline up` runs web_processes of these on one port (it checks the port is free).
+    aioweb.run_app(app, host=settings.web_host, port=settings.web_port, print=None, reuse_port=True)
 
 
 @main.command()

@@ -54,6 +54,8 @@ class Settings:
     rate_login_per_minute: int = 20
     rate_open311_post_per_minute: int = 60
     web_forwarded_hops: int = 0  # reverse proxies whose X-Forwarded-For entry names the client
+    web_processes: int = 2  # `hotline up` runs this many, all on web_port (SO_REUSEPORT)
+    web_threads: int = 16  # per web process: database calls run in these threads, off the event loop
 
     @property
     def embedded_redis(self) -> bool:
@@ -104,6 +106,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             if key.endswith("_port") and not 1 <= number <= 65535:
                 raise ValueError
             if (key.endswith("_workers") or key.startswith("rate_") or key.endswith("_hops")) and number < 0:
+                raise ValueError
+            if key.endswith(("_processes", "_threads")) and number < 1:
                 raise ValueError
             return number
         if kind is Path:

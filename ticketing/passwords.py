@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -22,3 +24,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def credential_stamp(password_hash: str) -> str:
+    """Changes whenever the password does: a session remembers it, so a reset ends older sessions."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

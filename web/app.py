@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -73,3 +75,16 @@ def create_app(
     public_pages.add_routes(app)
     public_api.add_routes(app)
     return app
+
+
+def use_threads(app: web.Application, threads: int) -> None:
+    """Database calls (`asyncio.to_thread`) run in `threads` threads; the default of CPUs + 4 queues
+    requests behind a few slow searches long before the database is busy."""
+
+    async def executor(app: web.Application) -> AsyncIterator[None]:
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="web-db")
+        asyncio.get_running_loop().set_default_executor(pool)
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    app.cleanup_ctx.append(executor)

@@ -11,6 +11,7 @@ from dispatch.operators import Operator, operator_for
 from ticketing.authentication import authenticate
 from ticketing.errors import HotlineError, InvalidInput
 from ticketing.models import User, utcnow
+from ticketing.passwords import credential_stamp
 from ticketing.vocabulary import Role
 from web.errors import Handler
 from web.keys import DB_KEY
@@ -71,6 +72,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
 
         def load() -> Operator | None:
             with db.read_session() as s:
+                user = s.get(User, session.user_id)
+                if user is None or credential_stamp(user.password_hash) != session.stamp:
+                    return None  # the password was reset since this session began
                 try:
                     return operator_for(s, session.user_id)
                 except HotlineError:
@@ -79,6 +83,8 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         operator = await asyncio.to_thread(load)
         if operator is not None:
             request[OPERATOR], request[SESSION] = operator, session
+        else:
+            await request.app[SESSIONS_KEY].delete(session.token)
     if _needs_csrf(request) and not hmac.compare_digest(
         await _csrf_token_sent(request), request[SESSION].csrf_token
     ):
@@ -118,7 +124,7 @@ async def login(request: web.Request) -> web.Response:
     store = request.app[SESSIONS_KEY]
     if SESSION in request:  # a new token at every login: no session fixation
         await store.delete(request[SESSION].token)
-    session = await store.create(outcome.id)
+    session = await store.create(outcome.id, credential_stamp(outcome.password_hash))
     with db.read_session() as s:
         operator = operator_for(s, outcome.id)
     response = web.json_response(_user_json(operator, session))

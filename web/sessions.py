@@ -20,17 +20,17 @@ class SessionData:
     token: str
     user_id: int
     csrf_token: str
+    stamp: str
 
 
 class SessionStore:
     def __init__(self, client: aioredis.Redis) -> None:
         self.client = client
 
-    async def create(self, user_id: int) -> SessionData:
-        data = SessionData(secrets.token_urlsafe(32), user_id, secrets.token_urlsafe(32))
-        await self.client.set(
-            PREFIX + data.token, json.dumps({"user_id": user_id, "csrf": data.csrf_token}), ex=SESSION_TTL_S
-        )
+    async def create(self, user_id: int, stamp: str) -> SessionData:
+        data = SessionData(secrets.token_urlsafe(32), user_id, secrets.token_urlsafe(32), stamp)
+        value = {"user_id": user_id, "csrf": data.csrf_token, "stamp": stamp}
+        await self.client.set(PREFIX + data.token, json.dumps(value), ex=SESSION_TTL_S)
         return data
 
     async def get(self, token: str) -> SessionData | None:
@@ -41,7 +41,7 @@ class SessionStore:
             return None
         await self.client.expire(PREFIX + token, SESSION_TTL_S)  # sliding expiry while in use
         value = json.loads(raw)
-        return SessionData(token, int(value["user_id"]), value["csrf"])
+        return SessionData(token, int(value["user_id"]), value["csrf"], value.get("stamp", ""))
 
     async def delete(self, token: str) -> None:
         await self.client.delete(PREFIX + token)

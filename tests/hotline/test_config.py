@@ -37,6 +37,8 @@ def test_hotline_config_variable_names_the_file(tmp_path):
         ("web_port = \n", {}, "not valid TOML"),
         ("", {"HOTLINE_WEB_PORT": "eighty"}, "HOTLINE_WEB_PORT: invalid value for web_port"),
         ("", {"HOTLINE_RQ_WORKERS": "-1"}, "invalid value for rq_workers"),
+        ("[web]\nprocesses = 0\n", {}, "invalid value for web_processes"),
+        ("", {"HOTLINE_WEB_THREADS": "0"}, "invalid value for web_threads"),
     ],
 )
 def test_bad_settings_name_the_culprit(tmp_path, text, env, message):

@@ -59,9 +59,9 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
 
 
 class Instance:
-    def __init__(self, tmp_path: Path, name: str) -> None:
+    def __init__(self, tmp_path: Path, name: str, port: int | None = None) -> None:
         self.data_dir = tmp_path / name
-        self.port = free_port()
+        self.port = port or free_port()
         env = {**os.environ, "HOTLINE_DATA_DIR": str(self.data_dir), "HOTLINE_WEB_PORT": str(self.port),
                # Free SIP ports: other test runs on this box may hold 5060 and the default worker ports.
                "HOTLINE_SIP_PORT": str(free_port()), "HOTLINE_TELEPHONY_BASE_PORT": str(free_port()),
@@ -89,6 +89,10 @@ class Instance:
         return code
 
 
+def web_children(instance: Instance) -> list[int]:
+    return [p for p in children_of(instance.process.pid) if command_of(p).endswith("hotline.cli web ")]
+
+
 def test_up_serves_health_restarts_a_dead_child_and_stops_everything(tmp_path):
     instance = Instance(tmp_path, "a")
     try:
@@ -105,12 +109,15 @@ def test_up_serves_health_restarts_a_dead_child_and_stops_everything(tmp_path):
         assert any(c.endswith("hotline.cli worker ") for c in names.values())
         assert any(c.startswith("/usr/sbin/kamailio ") for c in names.values())
         assert any(c.endswith("hotline.cli telephony --worker 1 ") for c in names.values())
-        (web_pid,) = [pid for pid, c in names.items() if c.endswith("hotline.cli web ")]
+        web_pids = [pid for pid, c in names.items() if c.endswith("hotline.cli web ")]
+        assert len(web_pids) == 2  # web_processes, sharing one port
 
-        os.kill(web_pid, signal.SIGKILL)
-        wait_for(lambda: not alive(web_pid), 10, "web to die")
-        wait_for(instance.healthy, 30, "web to be restarted")
-        assert web_pid not in children_of(instance.process.pid)
+        os.kill(web_pids[0], signal.SIGKILL)
+        wait_for(lambda: not alive(web_pids[0]), 10, "web to die")
+        assert instance.healthy()  # the other web process goes on answering meanwhile
+        wait_for(lambda: len(web_children(instance)) == 2, 30, "web to be restarted")
+        assert web_pids[0] not in web_children(instance)
+        assert instance.healthy()
     finally:
         children = children_of(instance.process.pid)
         code = instance.stop()
@@ -146,3 +153,16 @@ def test_two_instances_run_side_by_side(tmp_path):
     finally:
         assert first.stop() == 0
         assert second.stop() == 0
+
+
+def test_a_second_instance_on_a_taken_web_port_refuses_to_start(tmp_path):
+    first = Instance(tmp_path, "one")
+    try:
+        wait_for(first.healthy, what="first")
+        second = Instance(tmp_path, "two", port=first.port)
+        assert second.process.wait(timeout=30) == 2  # not silently sharing the port (SO_REUSEPORT)
+        second.log.close()
+        assert f"web_port {first.port} on 127.0.0.1 is in use" in second.log_path.read_text()
+        assert not (tmp_path / "two").exists()
+    finally:
+        assert first.stop() == 0

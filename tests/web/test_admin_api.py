@@ -299,3 +299,20 @@ async def test_knowledge_articles_carry_the_service_guide(client, admin):
     assert listed[0]["fees"] == "不收费" and listed[0]["active"] is False
     (entry, _) = await audit(client, entity="kb_article")
     assert entry["before"]["fees"] == "免费" and entry["after"]["fees"] == "不收费"
+
+
+async def test_a_password_reset_ends_the_users_open_sessions(client, admin, city):
+    await login(client, "district")
+    stolen = client.session.cookie_jar.filter_cookies(client.make_url("/"))["hotline_session"].value
+    h = await as_admin(client)
+    reset = f"/api/admin/users/{admin['district']}/password"
+    await call(client, "POST", reset, h, {"password": "new-pass-123"})
+    admin_session = await call(client, "GET", "/api/session", h)
+    assert admin_session["user"]["role"] == "admin"  # the admin's own session is untouched
+
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({"hotline_session": stolen}, response_url=client.make_url("/"))
+    assert (await client.get("/api/session")).status == 401
+    assert (await client.get("/api/tickets")).status == 401
+    await login(client, "district", "new-pass-123")
+    assert (await call(client, "GET", "/api/session", {}))["user"]["unit_id"] == city.district
