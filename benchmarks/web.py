@@ -94,44 +94,59 @@ def start_web(url: str, redis_url: str, data_dir: Path, processes: int) -> tuple
     raise RuntimeError("hotline web did not start")
 
 
+async def logged_in(base: str, seed: int) -> tuple[aiohttp.ClientSession, dict[str, str]]:
+    http = aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True))
+    login = await http.post("/api/session", json={"username": f"bench.agent{seed}", "password": PASSWORD})
+    login.raise_for_status()
+    return http, {"X-CSRF-Token": (await login.json())["csrf_token"]}
+
+
 async def client_loop(
-    base: str, ids: tuple[int, int], until: float, seed: int, timings: dict[str, list[float]]
+    http: aiohttp.ClientSession,
+    headers: dict[str, str],
+    ids: tuple[int, int],
+    until: float,
+    seed: int,
+    timings: dict[str, list[float]],
 ) -> None:
     rng = random.Random(seed)
-    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = await http.post("/api/session", json={"username": f"bench.agent{seed}", "password": PASSWORD})
-        login.raise_for_status()
-        headers = {"X-CSRF-Token": (await login.json())["csrf_token"]}
-        while time.perf_counter() < until:
-            kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
-            if rng.random() < 0.1:
-                kind = "baseline /healthz"
-            started = time.perf_counter()
-            if kind == "ticket page":
-                response = await http.get(f"/api/tickets/{rng.randint(*ids)}")
-            elif kind == "search":
-                response = await http.get("/api/tickets", params={"q": rng.choice(QUERIES), "per_page": 20})
-            elif kind == "intake":
-                response = await http.post(
-                    "/api/tickets",
-                    headers=headers,
-                    json={
-                        "content": f"压测来电：{rng.choice(QUERIES)}问题，地址人民路{rng.randint(1, 999)}号",
-                        "contact_phone": f"139{rng.randrange(10**8):08d}",
-                    },
-                )
-            else:
-                response = await http.get("/healthz")
-            await response.read()
-            if response.status >= 400:
-                raise RuntimeError(f"{kind}: HTTP {response.status} {await response.text()}")
-            timings[kind].append((time.perf_counter() - started) * 1000)
+    while time.perf_counter() < until:
+        kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+        if rng.random() < 0.1:
+            kind = "baseline /healthz"
+        started = time.perf_counter()
+        if kind == "ticket page":
+            response = await http.get(f"/api/tickets/{rng.randint(*ids)}")
+        elif kind == "search":
+            response = await http.get("/api/tickets", params={"q": rng.choice(QUERIES), "per_page": 20})
+        elif kind == "intake":
+            response = await http.post(
+                "/api/tickets",
+                headers=headers,
+                json={
+                    "content": f"压测来电：{rng.choice(QUERIES)}问题，地址人民路{rng.randint(1, 999)}号",
+                    "contact_phone": f"139{rng.randrange(10**8):08d}",
+                },
+            )
+        else:
+            response = await http.get("/healthz")
+        await response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{kind}: HTTP {response.status} {await response.text()}")
+        timings[kind].append((time.perf_counter() - started) * 1000)
 
 
 async def load(base: str, ids: tuple[int, int], clients: int, seconds: float) -> dict[str, list[float]]:
+    """Every client logs in first (argon2 is slow on purpose), then the timed mix runs."""
+    sessions = await asyncio.gather(*(logged_in(base, n) for n in range(clients)))
     timings: dict[str, list[float]] = defaultdict(list)
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(client_loop(base, ids, until, n, timings) for n in range(clients)))
+    try:
+        loops = (client_loop(http, h, ids, until, n, timings) for n, (http, h) in enumerate(sessions))
+        await asyncio.gather(*loops)
+    finally:
+        for http, _ in sessions:
+            await http.close()
     return timings
 
 
