@@ -20,7 +20,7 @@ from dispatch.returns import RETURN_REASONS
 from dispatch.visibility import can_see
 from ticketing.models import Category, OrgUnit, Ticket, TicketEvent
 from ticketing.ticket_actions import events_of
-from ticketing.vocabulary import Grade, Role, TicketType
+from ticketing.vocabulary import Grade, OrgKind, Role, TicketType
 from web import worklists
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
@@ -42,6 +42,7 @@ CONSOLES = (
     Console("/dispatch", "派单队列", frozenset({"dispatcher", "admin"})),
     Console("/workbench", "承办工作台", frozenset({"handler", "dispatcher", "admin"})),
     Console("/supervisor", "督办看板", frozenset({"supervisor", "leader", "admin", "analyst"})),
+    Console("/admin", "系统管理", frozenset({"admin"})),
 )
 
 
@@ -220,6 +221,19 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     return render("ticket.html", **data, **context)
 
 
+@console_page("/admin")
+async def admin_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    """The tables and forms are built by admin.js from the admin JSON API; the page only carries the
+    choices that the forms offer."""
+    return render(
+        "admin.html",
+        roles=[(r.value, r.label) for r in Role],
+        kinds=[(k.value, k.label) for k in OrgKind],
+        grades=[(g.value, g.label) for g in Grade],
+        **context,
+    )
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/login", login_page)
@@ -229,5 +243,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/workbench", workbench_page)
     app.router.add_get("/supervisor", supervisor_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
+    app.router.add_get("/admin", admin_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.
     app.router.add_static("/static/", STATIC)

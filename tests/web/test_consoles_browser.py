@@ -365,3 +365,55 @@ def test_login_errors_in_chinese_and_pages_need_a_session(browser, site):
     page.wait_for_url("**/login")
     page.goto(site.url + "/dispatch")
     page.wait_for_url("**/login?next=/dispatch")
+
+
+def test_admin_manages_users_policy_and_calendar_from_the_console(browser, site):
+    page = login(browser, site, "admin")
+    page.goto(site.url + "/admin")
+    page.wait_for_selector("#admin-section table")
+    assert "市级平台" in page.inner_text("#admin-section") or "12345" in page.inner_text("#admin-section")
+    shoot(page, "admin-units")
+
+    page.click("#admin-tabs a[data-tab=users]")
+    page.wait_for_selector("#admin-section >> text=新增用户")
+    page.click("text=新增用户")
+    page.fill("#f-username", "bad name")  # refused by the server: the dialog stays open with the reason
+    page.fill("#f-display_name", "王芳")
+    page.select_option("#f-role", "agent")
+    page.click("#admin-form button[type=submit]")
+    page.wait_for_selector("#admin-dialog-error:has-text('invalid_username')")
+    page.fill("#f-username", "wang.fang")
+    page.click("#admin-form button[type=submit]")
+    page.wait_for_selector(".once code")
+    password = page.inner_text(".once code")
+    assert len(password) >= 8 and "wang.fang" in page.inner_text("#admin-section table")
+    shoot(page, "admin-users")
+    with site.db.read_session() as s:
+        assert s.execute(select(User.role).where(User.username == "wang.fang")).scalar_one() == "agent"
+
+    page.click("#admin-tabs a[data-tab=policy]")
+    page.wait_for_selector("#admin-section >> text=黄牌预警：已用时限比例")
+    page.locator("tr", has_text="黄牌预警：已用时限比例").locator("button").click()
+    page.fill("#f-value", "1.5")  # outside (0, 1): refused with the rule in Chinese
+    page.click("#admin-form button[type=submit]")
+    page.wait_for_selector("#admin-dialog-error:has-text('预警比例')")
+    page.fill("#f-value", "0.7")
+    page.click("#admin-form button[type=submit]")
+    page.wait_for_selector("tr:has-text('黄牌预警：已用时限比例') >> text=已调整")
+    shoot(page, "admin-policy")
+
+    page.click("#admin-tabs a[data-tab=calendar]")
+    page.wait_for_selector("#admin-section >> text=设置日期")
+    page.click("text=设置日期")
+    page.fill("#f-day", f"{utcnow().year}-12-28")
+    page.select_option("#f-is_workday", "false")
+    page.fill("#f-name", "防汛调休")
+    page.click("#admin-form button[type=submit]")
+    page.wait_for_selector("#admin-section >> text=防汛调休")
+
+    page.click("#admin-tabs a[data-tab=audit]")
+    page.wait_for_selector("#admin-section table")
+    trail = page.inner_text("#admin-section")
+    assert "set_day" in trail and "set_setting" in trail and "create" in trail
+    assert password not in trail  # a generated password is never in the audit trail
+    shoot(page, "admin-audit")
