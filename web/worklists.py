@@ -16,7 +16,7 @@ from dispatch.assignments import HELPER, LEAD, PLATFORM
 from dispatch.models import Assignment, ExtensionRequest, SupervisionNotice
 from dispatch.operators import Operator
 from dispatch.visibility import subtree, ticket_filter
-from ticketing.models import OrgUnit, Ticket
+from ticketing.models import OrgUnit, Ticket, TicketEvent
 from ticketing.vocabulary import OrgKind, TicketStatus
 from web.serialize import assignment_json, iso, ticket_summary
 
@@ -133,6 +133,10 @@ def dispatch_queue(session: Session, operator: Operator) -> list[dict[str, Any]]
         .limit(LIMIT)
     ).scalars()
     rows.extend(_row(t, None, operator, "dispatch") for t in held if t.id not in seen)
+    to_dispatch = [r["ticket"]["id"] for r in rows if r["task"] == "dispatch"]
+    returned = _unanswered(session, to_dispatch, "return", "dispatch")
+    for r in rows:
+        r["returned"] = returned.get(r["ticket"]["id"]) if r["task"] == "dispatch" else None
     review = session.execute(
         select(Assignment, Ticket)
         .join(Ticket, Ticket.id == Assignment.ticket_id)
@@ -174,9 +178,33 @@ def inbox(session: Session, operator: Operator) -> list[dict[str, Any]]:
         )
         .limit(LIMIT)
     ).all()
-    return _finish(
-        session, [_row(t, a, operator, "sign" if a.status == PENDING else "reply") for a, t in found]
-    )
+    rows = [_row(t, a, operator, "sign" if a.status == PENDING else "reply") for a, t in found]
+    replying = [r["ticket"]["id"] for r in rows if r["task"] == "reply"]
+    sent_back = _unanswered(session, replying, "reject_reply", "reply")
+    for r in rows:
+        r["sent_back"] = sent_back.get(r["ticket"]["id"]) if r["task"] == "reply" else None
+    return _finish(session, rows)
+
+
+def _unanswered(
+    session: Session, ticket_ids: list[int], action: str, answer: str
+) -> dict[int, dict[str, Any]]:
+    """Per ticket, the payload and time of its latest `action` event unless an `answer` event came
+    after it: why a reply was sent back (退回重办) or why a unit returned the ticket (退单)."""
+    found: dict[int, dict[str, Any]] = {}
+    if not ticket_ids:
+        return found
+    events = session.execute(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action.in_((action, answer)))
+        .order_by(TicketEvent.ticket_id, TicketEvent.seq)
+    ).scalars()
+    for event in events:
+        if event.action == action:
+            found[event.ticket_id] = {**event.payload, "at": iso(event.created_at)}
+        else:
+            found.pop(event.ticket_id, None)
+    return found
 
 
 def child_units(session: Session, operator: Operator) -> list[dict[str, Any]]:

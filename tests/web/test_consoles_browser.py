@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import dispatch_ticket
+from dispatch.models import Assignment, ExtensionRequest
 from dispatch.operators import operator_for
 from dispatch.supervision import sweep
 from dispatch.training import retrain_from_database
@@ -417,3 +418,80 @@ def test_admin_manages_users_policy_and_calendar_from_the_console(browser, site)
     assert "set_day" in trail and "set_setting" in trail and "create" in trail
     assert password not in trail  # a generated password is never in the audit trail
     shoot(page, "admin-audit")
+
+
+def _dispatched_to_c03(site: Site, content: str) -> tuple[int, str]:
+    result = submit(site.db, Submission(channel="phone_agent", content=content))
+    with dispatch_context(site.db) as ctx:
+        dispatch_ticket(ctx, site.operator("dispatch"), result.ticket_id, site.unit_id("C03"))
+    return result.ticket_id, result.number
+
+
+def _sign_in_workbench(handler, number: str, then: str) -> None:
+    open_task(handler, number).locator("[data-action=sign]").click()
+    handler.wait_for_selector(f"details.task:has(a:text-is('{number}')) {then}", state="attached")
+
+
+def _status(site: Site, ticket_id: int) -> str:
+    with site.db.read_session() as s:
+        return s.get_one(Ticket, ticket_id).status
+
+
+def test_department_returns_and_asks_for_time_and_the_dispatcher_decides_and_reviews(browser, site):
+    wrong_unit = _dispatched_to_c03(site, "国道边护栏被撞坏，需要修复。")
+    slow = _dispatched_to_c03(site, "人民路雨水井堵塞，下雨积水严重。")
+    replied = _dispatched_to_c03(site, "菜市场门口占道经营，行人无法通行。")
+    handler = login(browser, site, "c03-handler")
+
+    task = open_task(handler, wrong_unit[1])
+    task.locator("select[name=reason_code]").select_option("not_our_duty")
+    task.locator(".return-form input[name=reason]").fill("国道护栏由交通运输局管养，请改派")
+    task.locator(".return-form button").click()
+    handler.wait_for_selector(f"details.task:has(a:text-is('{wrong_unit[1]}'))", state="detached")
+    assert _status(site, wrong_unit[0]) == "registered"  # back with the dispatcher
+
+    _sign_in_workbench(handler, slow[1], ".extension-form")
+    task = open_task(handler, slow[1])
+    task.locator(".extension-form input[name=working_days]").fill("5")
+    task.locator(".extension-form input[name=reason]").fill("需协调管线单位联合开挖疏通")
+    task.locator(".extension-form button").click()
+    handler.wait_for_selector("#toast:has-text('延期申请已提交')")
+
+    _sign_in_workbench(handler, replied[1], ".reply-form")
+    task = open_task(handler, replied[1])
+    task.locator("textarea[name=text]").fill("已劝离占道摊贩。")
+    task.locator(".reply-form button[type=submit]").click()
+    handler.wait_for_selector(f"details.task:has(a:text-is('{replied[1]}'))", state="detached")
+    shoot(handler, "workbench-after-return-extension-reply")
+
+    dispatcher = login(browser, site, "dispatch")
+    returned_row = dispatcher.locator(f"#queue tr:has(a:text-is('{wrong_unit[1]}'))")
+    # The returned ticket waits to be dispatched again, with the department's reason beside it.
+    assert "待派单" in returned_row.inner_text()
+    assert "非本单位职责退回" in returned_row.inner_text() and "交通运输局管养" in returned_row.inner_text()
+    extension_row = dispatcher.locator(f"#queue tr:has(a:text-is('{slow[1]}'))")
+    assert "需协调管线单位联合开挖疏通" in extension_row.inner_text()
+    shoot(dispatcher, "dispatch-extension-and-review")
+    extension_row.locator("[data-action=approve]").click()
+    dispatcher.wait_for_selector(f"#queue tr:has(a:text-is('{slow[1]}'))", state="detached")
+    with site.db.read_session() as s:
+        request = s.execute(
+            select(ExtensionRequest).join(Assignment).where(Assignment.ticket_id == slow[0])
+        ).scalar_one()
+        assert (request.status, request.working_days) == ("approved", 5)
+
+    dispatcher.once("dialog", lambda dialog: dialog.accept("回复未写明整改后的长效管理措施"))
+    dispatcher.locator(f"#queue tr:has(a:text-is('{replied[1]}')) [data-action=reject]").click()
+    dispatcher.wait_for_selector(f"#queue tr:has(a:text-is('{replied[1]}'))", state="detached")
+    assert _status(site, replied[0]) == "in_progress"  # 退回重办: the department has it again
+
+    handler.reload()
+    task = open_task(handler, replied[1])
+    assert "回复未写明整改后的长效管理措施" in handler.inner_text("body")
+    task.locator("textarea[name=text]").fill("已劝离摊贩，并安排城管队员每日早市时段驻点巡查。")
+    task.locator(".reply-form button[type=submit]").click()
+    handler.wait_for_selector(f"details.task:has(a:text-is('{replied[1]}'))", state="detached")
+    dispatcher.reload()
+    dispatcher.locator(f"#queue tr:has(a:text-is('{replied[1]}')) [data-action=accept]").click()
+    dispatcher.wait_for_selector(f"#queue tr:has(a:text-is('{replied[1]}'))", state="detached")
+    assert _status(site, replied[0]) == "closed"
