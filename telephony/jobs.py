@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.attachments import store_attachment, store_file
+from ticketing.call_links import attach_recording, call_record
 from ticketing.db import Database
 from ticketing.intake import submit
 from ticketing.models import CallRecord, Ticket, User
@@ -42,34 +43,23 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _existing(session: Session, sip_call_id: str) -> CallRecord | None:
-    return session.execute(
-        select(CallRecord).where(CallRecord.sip_call_id == sip_call_id)
-    ).scalar_one_or_none()
-
-
-def _call_record(session: Session, record: dict[str, Any]) -> CallRecord:
+def _fill(row: CallRecord, session: Session, record: dict[str, Any]) -> None:
     agent_id = None
     if record.get("agent"):
         agent_id = session.execute(
             select(User.id).where(User.username == record["agent"])
         ).scalar_one_or_none()
-    row = CallRecord(
-        sip_call_id=record["sip_call_id"],
-        direction=record["direction"],
-        caller=record.get("caller"),
-        callee=record.get("callee"),
-        started_at=_when(record["started_at"]),
-        queued_at=_when(record.get("queued_at")),
-        answered_at=_when(record.get("answered_at")),
-        ended_at=_when(record.get("ended_at")),
-        wait_seconds=record.get("wait_seconds"),
-        outcome=record.get("outcome"),
-        agent_user_id=agent_id,
-        worker=record.get("worker"),
-    )
-    session.add(row)
-    return row
+    row.direction = record["direction"]
+    row.caller = record.get("caller")
+    row.callee = record.get("callee")
+    row.started_at = _when(record["started_at"]) or row.started_at
+    row.queued_at = _when(record.get("queued_at"))
+    row.answered_at = _when(record.get("answered_at"))
+    row.ended_at = _when(record.get("ended_at"))
+    row.wait_seconds = record.get("wait_seconds")
+    row.outcome = record.get("outcome")
+    row.agent_user_id = agent_id
+    row.worker = record.get("worker")
 
 
 def _read(path: str | None) -> bytes | None:
@@ -92,9 +82,13 @@ def call_record_job(record: dict[str, Any], recording: str | None) -> int:
     db = Database(_setting("database_url"))
     try:
         with db.session() as session:
-            row = _existing(session, record["sip_call_id"])
-            if row is None:
-                row = _call_record(session, record)
+            row = call_record(session, record["sip_call_id"])
+            # No row, or only the stub an agent's ticket made while the caller was on the line.
+            if row is None or row.ended_at is None:
+                if row is None:
+                    row = CallRecord(sip_call_id=record["sip_call_id"])
+                    session.add(row)
+                _fill(row, session, record)
                 data = _read(recording)
                 if data is not None:
                     attachment = store_file(
@@ -107,6 +101,7 @@ def call_record_job(record: dict[str, Any], recording: str | None) -> int:
                     )
                     row.recording_attachment_id = attachment.id
                 session.flush()
+                attach_recording(session, row)
             row_id = row.id
         _cleanup(recording, *record.get("scratch_files", ()))
         return row_id
@@ -139,7 +134,7 @@ def voicemail_job(record: dict[str, Any], voicemail: str, recording: str | None)
     db = Database(_setting("database_url"))
     try:
         with db.session() as session:
-            existing = _existing(session, record["sip_call_id"])
+            existing = call_record(session, record["sip_call_id"])
             if existing is not None:
                 return {"ticket_id": existing.ticket_id, "call_record_id": existing.id, "transcript": text}
         result = submit(
@@ -161,7 +156,9 @@ def voicemail_job(record: dict[str, Any], voicemail: str, recording: str | None)
         with db.session() as session:
             ticket = session.get(Ticket, result.ticket_id)
             assert ticket is not None
-            row = _call_record(session, record)
+            row = CallRecord(sip_call_id=record["sip_call_id"])
+            session.add(row)
+            _fill(row, session, record)
             row.ticket_id = ticket.id
             if data is not None:
                 attachment = store_attachment(

@@ -16,13 +16,15 @@ from dispatch.operators import Forbidden, Operator
 from dispatch.suggestions import suggest
 from dispatch.visibility import can_see
 from ticketing.call_bus import AgentState, agent_state, set_agent_state
+from ticketing.call_links import link_call
 from ticketing.duplicates import find_likely_duplicates
-from ticketing.errors import InvalidInput
+from ticketing.errors import InvalidInput, NotFound
 from ticketing.models import Citizen, OrgUnit, Ticket, User, utcnow
 from ticketing.phones import normalise_phone
+from ticketing.ticket_actions import load_for_update
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_URL_KEY
-from web.request_parsing import json_object
+from web.request_parsing import json_object, ticket_id_of
 from web.serialize import ticket_summary
 from web.suggestions_api import CACHE_KEY
 from web.tickets_api import INTAKE_ROLES
@@ -177,6 +179,27 @@ async def intake_preview(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(run))
 
 
+async def link_call_to_ticket(request: web.Request) -> web.Response:
+    """Ties the call on the agent's screen to the ticket registered from it (the CDR and recording)."""
+    operator = operator_of(request)
+    ticket_id = ticket_id_of(request)
+    sip_call_id = (await json_object(request)).get("sip_call_id")
+    if not isinstance(sip_call_id, str):
+        raise InvalidInput("请提供通话标识", code="invalid_call_id", field="sip_call_id")
+    db = request.app[DB_KEY]
+
+    def run() -> dict[str, Any]:
+        with db.session() as s:
+            if not can_see(s, operator, ticket_id):  # first: a ticket out of scope does not exist
+                raise NotFound("工单不存在", code="ticket_not_found")
+            if operator.role not in INTAKE_ROLES:
+                raise Forbidden("只有话务员、派单员可以关联通话")
+            row = link_call(s, load_for_update(s, ticket_id), sip_call_id, operator.actor)
+            return {"ticket_id": ticket_id, "call_record_id": row.id, "sip_call_id": sip_call_id}
+
+    return web.json_response(await asyncio.to_thread(run))
+
+
 def add_routes(app: web.Application) -> None:
     async def sync_redis(app: web.Application) -> AsyncIterator[None]:
         # call_bus is the synchronous contract telephony uses too; its calls run in worker threads.
@@ -189,3 +212,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_put("/api/agent/state", put_state)
     app.router.add_get("/api/callers/history", caller_history)
     app.router.add_post("/api/intake/preview", intake_preview)
+    app.router.add_post(r"/api/tickets/{ticket_id}/calls", link_call_to_ticket)

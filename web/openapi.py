@@ -265,6 +265,20 @@ def _console_paths() -> dict[str, Any]:
                 "responses": {**ok, "422": _error()},
             }
         },
+        "/api/tickets/{ticket_id}/calls": {
+            "post": {
+                "summary": "把来电（SIP Call-ID）关联到据此登记的工单：通话记录与录音随之挂到工单上",
+                "parameters": [ticket_id],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["sip_call_id"],
+                        "properties": {"sip_call_id": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    }
+                ),
+                "responses": {**ok, "404": _error(), "409": _error(), "422": _error()},
+            }
+        },
         "/api/worklist/queue": {
             "get": {"summary": "本单位派单队列：待派单、待签收、待审核", "responses": ok}
         },

@@ -272,6 +272,13 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
             only(*INTAKE),
         )
     ],
+    # Linking the call on screen to the ticket registered from it: those who register, in scope.
+    ("POST", TICKET + "/calls"): [
+        (
+            call("POST", lambda w: f"/api/tickets/{w.ticket_id}/calls", json={"sip_call_id": "matrix@w1"}),
+            {**ticket_scope("403"), **dict.fromkeys(INTAKE, "2xx")},
+        )
+    ],
     # Work lists are the caller's own unit's (or subtree's) work: every member of staff gets theirs.
     ("GET", "/api/worklist/queue"): [(call("GET", "/api/worklist/queue"), staff())],
     ("GET", "/api/worklist/inbox"): [(call("GET", "/api/worklist/inbox"), staff())],

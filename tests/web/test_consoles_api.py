@@ -327,3 +327,25 @@ async def test_a_malformed_multipart_body_is_a_400_not_a_500(client, city, web_d
     )
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "bad_request"
+
+
+async def test_the_call_on_screen_is_linked_to_the_ticket_registered_from_it(client, city, web_db):
+    ticket_id, other = await register(client, city), await register(client, city)
+    headers = {"X-CSRF-Token": await login(client, "agent")}
+    url = f"/api/tickets/{ticket_id}/calls"
+    linked = await client.post(url, json={"sip_call_id": "k9@worker-1"}, headers=headers)
+    body = await linked.json()
+    assert linked.status == 200, body
+    assert body["sip_call_id"] == "k9@worker-1"
+    taken = await client.post(
+        f"/api/tickets/{other}/calls", json={"sip_call_id": "k9@worker-1"}, headers=headers
+    )
+    assert taken.status == 409 and (await taken.json())["error"]["code"] == "call_already_linked"
+    for bad in ({}, {"sip_call_id": 7}, {"sip_call_id": ""}):
+        refused = await client.post(url, json=bad, headers=headers)
+        assert refused.status == 422 and (await refused.json())["error"]["code"] == "invalid_call_id"
+    missing = await client.post("/api/tickets/999999/calls", json={"sip_call_id": "x@y"}, headers=headers)
+    assert missing.status == 404
+    with web_db.read_session() as s:
+        links = s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "link_call")).all()
+    assert links == [ticket_id]

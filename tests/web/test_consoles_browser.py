@@ -34,7 +34,7 @@ from ticketing.attachments import store_attachment
 from ticketing.call_bus import CallEvent, CallEventKind, agent_state, publish_call_event
 from ticketing.db import Database
 from ticketing.intake import submit
-from ticketing.models import Attachment, OrgUnit, Ticket, TicketEvent, User, utcnow
+from ticketing.models import Attachment, CallRecord, OrgUnit, Ticket, TicketEvent, User, utcnow
 from ticketing.redis_feed import RedisEventPublisher
 from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor, load_for_update
@@ -175,7 +175,16 @@ def test_agent_takes_a_call_registers_and_dispatches_then_the_department_replies
     agent.wait_for_selector("#state-badge.state-ready")
     assert agent_state(client, "agent01")["state"] == "ready"
 
-    publish_call_event(client, call_event(CallEventKind.OFFERED, "call-1", agent="agent01", caller=CALLER))
+    publish_call_event(
+        client,
+        call_event(
+            CallEventKind.OFFERED,
+            "call-1",
+            agent="agent01",
+            caller=CALLER,
+            details={"sip_call_id": "call-1@w1"},
+        ),
+    )
     publish_call_event(
         client, call_event(CallEventKind.OFFERED, "call-x", agent="agent02", caller="+8613800000000")
     )
@@ -210,6 +219,16 @@ def test_agent_takes_a_call_registers_and_dispatches_then_the_department_replies
         ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
         assert ticket.contact_phone == CALLER and "垃圾清运不及时" in (ticket.transcript or "")
         ticket_id = ticket.id
+    linked = None
+    for _ in range(50):  # the console links the call right after the registration answer
+        with site.db.read_session() as s:
+            linked = s.execute(
+                select(CallRecord).where(CallRecord.sip_call_id == "call-1@w1")
+            ).scalar_one_or_none()
+        if linked is not None:
+            break
+        agent.wait_for_timeout(100)
+    assert linked is not None and linked.ticket_id == ticket_id  # the call's record will land on it
 
     department = site.unit_id("C03")
     agent.select_option("#dispatch-unit", str(department))

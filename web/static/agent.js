@@ -27,7 +27,7 @@ document.querySelectorAll("#presence [data-state]").forEach((button) => {
 
 // ---- call pop and transcript ---------------------------------------------------------------------
 async function popCall(event) {
-  call = { id: event.call_id, caller: event.caller };
+  call = { id: event.call_id, caller: event.caller, sipCallId: (event.details || {}).sip_call_id };
   transcriptLines = [];
   $("transcript").replaceChildren(h("p", { class: "muted", id: "transcript-empty" }, "等待转写……"));
   $("call-empty").hidden = true;
@@ -193,6 +193,9 @@ async function register(button) {
   $("intake-form").querySelectorAll("input, select, textarea, #btn-register").forEach((e) => { e.disabled = true; });
   if (result.duplicates.length) showDuplicates(result.duplicates);
   toast("工单已登记：" + result.number);
+  if (call && call.sipCallId) {  // the call's record and recording go onto the ticket
+    await run(null, () => api("POST", `/api/tickets/${result.id}/calls`, { sip_call_id: call.sipCallId }));
+  }
   await loadUnits();
   $("dispatch-box").hidden = false;
   return ticket;
