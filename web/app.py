@@ -16,6 +16,7 @@ from web import (
     agent_api,
     attachments_api,
     auth,
+    callbacks_api,
     knowledge_api,
     live,
     open311,
@@ -69,6 +70,7 @@ def create_app(
     openapi.add_routes(app)
     live.add_routes(app)
     agent_api.add_routes(app)
+    callbacks_api.add_routes(app)
     worklists_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)

@@ -279,6 +279,34 @@ def _console_paths() -> dict[str, Any]:
                 "responses": {**ok, "404": _error(), "409": _error(), "422": _error()},
             }
         },
+        "/api/callbacks": {
+            "get": {
+                "summary": "未接来电回拨清单：放弃排队、尚未回拨且之后未再接通的来电号码",
+                "responses": ok,
+            }
+        },
+        "/api/callbacks/{call_record_id}": {
+            "post": {
+                "summary": "记录回拨结果（该号码此前未回拨的未接来电一并记为已回拨）",
+                "parameters": [
+                    {"name": "call_record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["outcome"],
+                        "properties": {
+                            "outcome": {
+                                "type": "string",
+                                "enum": ["reached", "no_answer", "busy", "wrong_number"],
+                            },
+                            "note": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                ),
+                "responses": {**ok, "404": _error(), "409": _error(), "422": _error()},
+            }
+        },
         "/api/worklist/queue": {
             "get": {"summary": "本单位派单队列：待派单、待签收、待审核", "responses": ok}
         },

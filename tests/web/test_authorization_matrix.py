@@ -272,6 +272,15 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
             only(*INTAKE),
         )
     ],
+    # The missed-call callback list is for people who take calls; recording a callback on a call
+    # record that is not a missed call is 404 for them.
+    ("GET", "/api/callbacks"): [(call("GET", "/api/callbacks"), only(*PHONE))],
+    ("POST", "/api/callbacks/{call_record_id}"): [
+        (
+            call("POST", "/api/callbacks/999999", json={"outcome": "reached"}),
+            {**only(*PHONE), **dict.fromkeys(PHONE, "404")},
+        )
+    ],
     # Linking the call on screen to the ticket registered from it: those who register, in scope.
     ("POST", TICKET + "/calls"): [
         (

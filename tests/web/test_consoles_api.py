@@ -20,7 +20,7 @@ from tests.web.test_live import receive_until
 from tests.web.test_tickets_api import as_user
 from ticketing.call_bus import READY_AGENTS, CallEvent, CallEventKind, agent_state, publish_call_event
 from ticketing.intake import submit
-from ticketing.models import Ticket, TicketEvent, User, utcnow
+from ticketing.models import CallRecord, Ticket, TicketEvent, User, utcnow
 from ticketing.redis_feed import RedisEventPublisher
 from ticketing.submission import Submission
 from web.app import create_app
@@ -349,3 +349,33 @@ async def test_the_call_on_screen_is_linked_to_the_ticket_registered_from_it(cli
     with web_db.read_session() as s:
         links = s.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "link_call")).all()
     assert links == [ticket_id]
+
+
+async def test_missed_calls_are_listed_for_agents_and_a_callback_is_recorded_once(client, city, web_db):
+    with web_db.session() as s:
+        for key, minutes in (("m1", 30), ("m2", 10)):
+            s.add(
+                CallRecord(
+                    sip_call_id=f"{key}@w1",
+                    direction="inbound",
+                    caller="+8613912340000",
+                    started_at=utcnow() - timedelta(minutes=minutes),
+                    outcome="abandoned",
+                    wait_seconds=35.0,
+                )
+            )
+    headers = await as_user(client, "agent")
+    listed = await (await client.get("/api/callbacks")).json()
+    assert [(i["caller"], i["attempts"]) for i in listed["items"]] == [("+8613912340000", 2)]  # in full
+    assert listed["outcomes"]["no_answer"] == "回拨无人接听"
+    url = f"/api/callbacks/{listed['items'][0]['call_record_id']}"
+    bad = await client.post(url, json={"outcome": "maybe"}, headers=headers)
+    assert bad.status == 422 and (await bad.json())["error"]["code"] == "invalid_callback_outcome"
+    done = await client.post(url, json={"outcome": "reached", "note": "已解释政策"}, headers=headers)
+    assert (await done.json())["calls_covered"] == 2
+    again = await client.post(url, json={"outcome": "reached"}, headers=headers)
+    assert again.status == 409 and (await again.json())["error"]["code"] == "already_called_back"
+    assert (await (await client.get("/api/callbacks")).json())["items"] == []
+    handler = await as_user(client, "community")
+    assert (await client.get("/api/callbacks")).status == 403
+    assert (await client.post(url, json={"outcome": "reached"}, headers=handler)).status == 403

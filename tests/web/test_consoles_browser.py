@@ -432,7 +432,7 @@ def test_admin_manages_users_policy_and_calendar_from_the_console(browser, site)
     page.wait_for_selector("#admin-section >> text=防汛调休")
 
     page.click("#admin-tabs a[data-tab=audit]")
-    page.wait_for_selector("#admin-section table")
+    page.wait_for_selector("#admin-section h2:has-text('操作审计')")
     trail = page.inner_text("#admin-section")
     assert "set_day" in trail and "set_setting" in trail and "create" in trail
     assert password not in trail  # a generated password is never in the audit trail
@@ -514,3 +514,29 @@ def test_department_returns_and_asks_for_time_and_the_dispatcher_decides_and_rev
     dispatcher.locator(f"#queue tr:has(a:text-is('{replied[1]}')) [data-action=accept]").click()
     dispatcher.wait_for_selector(f"#queue tr:has(a:text-is('{replied[1]}'))", state="detached")
     assert _status(site, replied[0]) == "closed"
+
+
+def test_agent_calls_back_a_caller_who_hung_up_in_the_queue(browser, site):
+    with site.db.session() as s:
+        s.add(
+            CallRecord(
+                sip_call_id="hung-up@w1",
+                direction="inbound",
+                caller="+8613700001111",
+                started_at=utcnow() - timedelta(minutes=12),
+                outcome="abandoned",
+                wait_seconds=48.0,
+            )
+        )
+    agent = login(browser, site, "agent02")
+    entry = agent.locator("#callback-list li:has-text('+8613700001111')")
+    entry.wait_for()
+    assert "未接通 1 次" in entry.inner_text() and "48 秒" in entry.inner_text()
+    entry.locator("a.callback-number").click()
+    assert agent.input_value("#f-phone") == "+8613700001111"  # ready for the caller's request
+    shoot(agent, "agent-callback-list")
+    entry.locator("button[data-outcome=reached]").click()
+    agent.wait_for_selector("#callback-list li:has-text('+8613700001111')", state="detached")
+    with site.db.read_session() as s:
+        row = s.execute(select(CallRecord).where(CallRecord.sip_call_id == "hung-up@w1")).scalar_one()
+        assert row.callback_outcome == "reached" and row.callback_user_id is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.models.base import Base
@@ -13,6 +13,7 @@ from ticketing.models.tickets import BigId
 
 class CallRecord(Base):
     __tablename__ = "call_records"
+    __table_args__ = (Index("ix_call_records_missed", "outcome", "callback_at", "started_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     sip_call_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -29,3 +30,8 @@ class CallRecord(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     recording_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     worker: Mapped[str | None] = mapped_column(String(50))
+    # An abandoned call is called back (DESIGN §8): who did, when, and how it went.
+    callback_at: Mapped[datetime | None]
+    callback_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    callback_outcome: Mapped[str | None] = mapped_column(String(20))
+    callback_note: Mapped[str | None] = mapped_column(String(500))
