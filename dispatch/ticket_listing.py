@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dispatch.models import Assignment
@@ -73,6 +73,14 @@ def ordered(statement: Select) -> Select:
 # in most tickets the walk takes a millisecond and sorting them all is what takes seconds. Sorting
 # is bounded by this number; the walk reads about 20 × tickets / matches rows.
 FEW_MATCHES = 5_000
+COUNT_CAP = 10_000
+
+
+def count_matches(session: Session, where: list[ColumnElement[bool]], *, cap: int) -> int:
+    """How many tickets meet `where`, counted up to cap + 1 at most: a list needs "more than 10,000",
+    not the exact size of a common word's match set, which costs a full scan of it."""
+    matched = select(Ticket.id).where(*where).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(matched)) or 0
 
 
 def page(where: list[ColumnElement[bool]], *, matches_count: int, offset: int, limit: int) -> Select:

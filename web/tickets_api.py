@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dispatch.context import Context, dispatch_context
 from dispatch.extensions import decide_extension, request_extension
@@ -21,7 +21,7 @@ from dispatch.models import Assignment
 from dispatch.operators import Forbidden, Operator
 from dispatch.returns import return_assignment
 from dispatch.review import review
-from dispatch.ticket_listing import conditions
+from dispatch.ticket_listing import COUNT_CAP, conditions, count_matches
 from dispatch.ticket_listing import page as page_of
 from dispatch.visibility import can_see
 from dispatch.withdrawal import cancel, merge
@@ -69,12 +69,19 @@ async def list_tickets(request: web.Request) -> web.Response:
     def query() -> dict[str, Any]:
         with db.read_session() as s:
             where = conditions(s, operator, filters)
-            total = s.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+            total = count_matches(s, where, cap=COUNT_CAP)
             rows = s.execute(
                 page_of(where, matches_count=total, offset=(page - 1) * per_page, limit=per_page)
             ).scalars()
             items = [ticket_summary(t, operator) for t in rows]
-        return {"items": items, "page": page, "per_page": per_page, "total": total}
+        capped = total > COUNT_CAP
+        return {
+            "items": items,
+            "page": page,
+            "per_page": per_page,
+            "total": min(total, COUNT_CAP),
+            "total_capped": capped,  # "10000+": a common word over a million tickets need not be counted
+        }
 
     return web.json_response(await asyncio.to_thread(query))
 

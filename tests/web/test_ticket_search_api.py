@@ -72,7 +72,7 @@ async def ids(client, query: str = "") -> list[int]:
     return [item["id"] for item in body["items"]]
 
 
-async def test_filters_and_search_narrow_the_platform_list(client, tickets, city):
+async def test_filters_and_search_narrow_the_platform_list(client, tickets, city, monkeypatch):
     await as_user(client, "city")
     t = tickets
     assert await ids(client) == [t["formula"], t["noise"], t["sewer"]]  # newest first, id breaks ties
@@ -96,6 +96,11 @@ async def test_filters_and_search_narrow_the_platform_list(client, tickets, city
     assert first["total"] == second["total"] == 3
     assert [i["id"] for i in first["items"] + second["items"]] == [t["formula"], t["noise"], t["sewer"]]
     assert set(first["items"][0]) >= {"id", "number", "status", "title", "created_at"}  # shape kept
+    assert first["total_capped"] is False
+    monkeypatch.setattr("web.tickets_api.COUNT_CAP", 2)  # a common word over a big city: "2+"
+    capped = await (await client.get("/api/tickets?per_page=1&page=3")).json()
+    assert (capped["total"], capped["total_capped"]) == (2, True)
+    assert [i["id"] for i in capped["items"]] == [t["sewer"]]  # paging goes on past the counted part
 
 
 @pytest.mark.parametrize(
