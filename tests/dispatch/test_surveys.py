@@ -1,0 +1,244 @@
+"""回访 bookkeeping on both databases: scheduling within allowed hours, attempts and the unreachable
+end, answers becoming ticket events, the review queue (重办 or why not), 并单 and opt-out, and the
+sweep that re-issues from the database after Redis lost everything."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from dispatch.context import dispatch_context
+from dispatch.graded_dispatch import close_directly, dispatch_ticket
+from dispatch.handling import reply, sign
+from dispatch.models import Assignment
+from dispatch.operators import Forbidden
+from dispatch.review import review
+from dispatch.survey_models import SurveyTask
+from dispatch.survey_review import decide
+from dispatch.survey_sweep import survey_sweep
+from dispatch.surveys import SurveyPolicy, agent_worklist, enter_answers, next_allowed, settle_result
+from dispatch.withdrawal import merge
+from ticketing.call_bus import COMMANDS_STREAM
+from ticketing.errors import HotlineError
+from ticketing.intake import submit
+from ticketing.models import Citizen, Ticket
+from ticketing.submission import Submission
+from ticketing.ticket_actions import Actor, events_of
+
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, a working day
+POLICY = SurveyPolicy(delay=timedelta(hours=1), attempts=3, retry_after=timedelta(hours=2))
+PHONE = "13812345678"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """Beijing wall-clock time in late November 2026 (UTC+8) as an aware UTC moment."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+def new_ticket(db, phone: str = PHONE, content: str = "柳湾社区3号楼下水道堵塞，污水外溢。") -> int:
+    return submit(
+        db, Submission(channel="phone_agent", content=content, contact_phone=phone), now=MONDAY_10
+    ).ticket_id
+
+
+def run(db, now: datetime, fn, *args, **kwargs):
+    with dispatch_context(db, now) as ctx:
+        return fn(ctx, *args, **kwargs)
+
+
+def handled_and_closed(db, city, phone: str = PHONE) -> int:
+    """Dispatched to the district, signed, replied, accepted by the platform: closed at 14:00 Monday."""
+    t = new_ticket(db, phone)
+    run(db, at(23, 11), dispatch_ticket, city.op(db, "city"), t, city.district)
+    with db.read_session() as s:
+        lead = s.execute(select(Assignment.id).where(Assignment.role == "lead")).scalar_one()
+    run(db, at(23, 12), sign, city.op(db, "district"), lead)
+    run(db, at(23, 13), reply, city.op(db, "district"), lead, "已疏通。", resolved=True)
+    run(db, at(23, 14), review, city.op(db, "city"), t, accept=True)
+    return t
+
+
+def commands(client: redis.Redis) -> list[dict]:
+    return [json.loads(f[b"command"]) for _, f in client.xrange(COMMANDS_STREAM)]
+
+
+def actions(db, ticket_id: int) -> list[str]:
+    with db.read_session() as s:
+        return [e.action for e in events_of(s, ticket_id)]
+
+
+def last_event(db, ticket_id: int, action: str):
+    with db.read_session() as s:
+        return [e for e in events_of(s, ticket_id) if e.action == action][-1]
+
+
+def tasks(db) -> list[SurveyTask]:
+    with db.read_session() as s:
+        return list(s.execute(select(SurveyTask).order_by(SurveyTask.id)).scalars())
+
+
+@pytest.fixture
+def bus(redis_url: str):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def test_allowed_hours_skip_nights_weekends_and_holidays(db, city):
+    hours = (time(9), time(20))
+    with dispatch_context(db, MONDAY_10) as ctx:
+        calendar = ctx.calendar
+    assert next_allowed(calendar, at(23, 10), hours) == at(23, 10)
+    assert next_allowed(calendar, at(23, 7), hours) == at(23, 9)
+    assert next_allowed(calendar, at(23, 20), hours) == at(24, 9)  # 20:00 is already night
+    assert next_allowed(calendar, at(27, 21), hours) == at(30, 9)  # Friday night → Monday
+    # 2026-10-01 (National Day) to 10-07 are holidays; 10-08 is the first working day.
+    oct_1 = datetime(2026, 10, 1, 2, tzinfo=UTC)
+    assert next_allowed(calendar, oct_1, hours).astimezone(calendar.tz).date().isoformat() == "2026-10-08"
+
+
+def test_closure_schedules_a_call_answers_become_events_and_review_reopens(db, city, bus):
+    t = handled_and_closed(db, city)
+    report = survey_sweep(db, bus, POLICY, at(23, 14, 30))
+    assert report.scheduled == 1 and report.issued == []  # due 15:00: an hour after closure
+    [task] = tasks(db)
+    assert task.state == "scheduled" and task.due_at == at(23, 15) and task.phone_e164 == "+86" + PHONE
+
+    report = survey_sweep(db, bus, POLICY, at(23, 15, 1))
+    assert report.issued == [f"survey-{task.id}-1"]
+    [command] = commands(bus)
+    assert command["command"] == "survey" and command["number"] == "+86" + PHONE
+    assert command["report_job"] == "dispatch.jobs.survey_result_job"
+    assert survey_sweep(db, bus, POLICY, at(23, 15, 2)).issued == []  # in flight: not sent twice
+
+    result = {"request_id": command["request_id"], "outcome": "answered", "sip_status": 200}
+    result |= {"resolved": False, "satisfaction": "unsatisfied"}
+    run(db, at(23, 15, 3), settle_result, POLICY, result)
+    assert run(db, at(23, 15, 4), settle_result, POLICY, result) is None  # a retried job: no-op
+    assert actions(db, t)[-2:] == ["callback_attempt", "record_visit"]
+    visit = last_event(db, t, "record_visit").payload
+    assert visit == {"resolved": False, "satisfaction": "unsatisfied", "method": "auto_call", "attempts": 1}
+    assert last_event(db, t, "callback_attempt").payload["outcome"] == "answered"
+    assert [task.state for task in tasks(db)] == ["review"]
+
+    with pytest.raises(Forbidden):  # only the platform decides
+        run(db, at(23, 16), decide, city.op(db, "district"), t, reopen=True, reason="再查")
+    with pytest.raises(HotlineError) as missing_reason:
+        run(db, at(23, 16), decide, city.op(db, "city"), t, reopen=True, reason=" ")
+    assert missing_reason.value.code == "review_reason_required"
+    assert actions(db, t)[-1] == "record_visit"  # nothing changed
+
+    run(db, at(23, 16), decide, city.op(db, "city"), t, reopen=True, reason="市民反映仍在外溢")
+    reopen = last_event(db, t, "reopen")
+    with db.read_session() as s:
+        ticket = s.get_one(Ticket, t)
+        newest = s.execute(select(Assignment).order_by(Assignment.id.desc()).limit(1)).scalar_one()
+    assert ticket.status == "dispatched" and ticket.holder_unit_id == city.district
+    assert newest.unit_id == city.district and newest.status == "pending"
+    assert newest.reply_due_at is not None and newest.reply_due_at > at(23, 16)
+    assert reopen.payload["assignment_id"] == newest.id and reopen.payload["source"] == "survey"
+    assert [task.state for task in tasks(db)] == ["reopened"]
+
+
+def test_three_unanswered_attempts_end_unreachable_then_an_agent_enters_answers(db, city, bus):
+    t = handled_and_closed(db, city)
+    now = at(23, 19, 30)  # closed at 14:00, due at 15:00: the sweep catches up at 19:30
+    issued = survey_sweep(db, bus, POLICY, now).issued
+    outcomes = ["no_answer", "busy", "failed"]
+    for attempt, outcome in enumerate(outcomes, 1):
+        [task] = tasks(db)
+        assert issued == [f"survey-{task.id}-{attempt}"]
+        run(db, now, settle_result, POLICY, {"request_id": issued[0], "outcome": outcome, "sip_status": 486})
+        if attempt == 1:  # 19:30 + 2 h is night: the retry waits for 09:00 the next day
+            assert tasks(db)[0].due_at == at(24, 9)
+        now = tasks(db)[0].due_at or now
+        issued = survey_sweep(db, bus, POLICY, now).issued
+    [task] = tasks(db)
+    assert task.state == "unreachable" and task.attempts == 3
+    attempts = [e.payload for e in events_of_action(db, t, "callback_attempt")]
+    assert [(p["attempt"], p["outcome"]) for p in attempts] == list(enumerate(outcomes, 1))
+    assert actions(db, t)[-1] == "survey_unreachable"
+    with db.read_session() as s:
+        assert s.get_one(Ticket, t).status == "closed"
+
+    assert [row.id for row in run(db, now, agent_worklist)] == [task.id]
+    agent = Actor("agent", city.users["agent"])
+    with pytest.raises(HotlineError) as bad:
+        run(db, now, enter_answers, task.id, agent, resolved=True, satisfaction="great", policy=POLICY)
+    assert bad.value.code == "invalid_satisfaction"
+    run(
+        db,
+        now,
+        enter_answers,
+        task.id,
+        agent,
+        resolved=True,
+        satisfaction="basically_satisfied",
+        policy=POLICY,
+    )
+    visit = last_event(db, t, "record_visit").payload
+    assert visit == {
+        "resolved": True,
+        "satisfaction": "basically_satisfied",
+        "method": "agent_call",
+        "attempts": 4,
+    }
+    assert tasks(db)[0].state == "answered"  # basically satisfied and resolved: no review
+    with pytest.raises(HotlineError):  # entered once only
+        run(db, now, enter_answers, task.id, agent, resolved=True, satisfaction="satisfied", policy=POLICY)
+
+
+def events_of_action(db, ticket_id: int, action: str):
+    with db.read_session() as s:
+        return [e for e in events_of(s, ticket_id) if e.action == action]
+
+
+def test_merged_tickets_survey_every_citizen_and_opt_out_is_kept(db, city, bus):
+    parent, child = new_ticket(db), new_ticket(db, "13900001111", "3号楼下水道又堵了")
+    opted = new_ticket(db, "13700002222", "还是3号楼下水道")
+    with db.session() as s:
+        s.execute(
+            select(Citizen).where(Citizen.phone_e164 == "+8613700002222")
+        ).scalar_one().callback_opt_out = True
+    run(db, at(23, 11), merge, city.op(db, "city"), child, parent)
+    run(db, at(23, 11), merge, city.op(db, "city"), opted, parent)
+    run(db, at(23, 12), close_directly, city.op(db, "agent"), parent, "已告知疏通电话，物业已处理")
+    survey_sweep(db, bus, POLICY, at(23, 12, 30))
+    states = {task.phone_e164: task.state for task in tasks(db)}
+    assert states == {
+        "+8613812345678": "scheduled",
+        "+8613900001111": "scheduled",
+        "+8613700002222": "opted_out",
+    }
+    issued = survey_sweep(db, bus, POLICY, at(23, 13, 1)).issued
+    assert len(issued) == 2 and len(commands(bus)) == 2
+    first = {"request_id": issued[0], "outcome": "answered", "resolved": True, "satisfaction": "satisfied"}
+    run(db, at(23, 13, 2), settle_result, POLICY, first)
+    assert "record_visit" not in actions(db, parent)  # the other citizen has not answered yet
+    second = {"request_id": issued[1], "outcome": "answered", "resolved": True, "satisfaction": "unsatisfied"}
+    run(db, at(23, 13, 3), settle_result, POLICY, second)
+    visit = last_event(db, parent, "record_visit").payload
+    assert visit["satisfaction"] == "unsatisfied" and visit["resolved"] is True
+    assert {r["source_ticket_id"] for r in visit["responses"]} == {parent, child}
+    run(db, at(23, 14), decide, city.op(db, "city"), parent, reopen=False, reason="物业已复查，属个人误解")
+    assert last_event(db, parent, "survey_review_closed").payload["reason"] == "物业已复查，属个人误解"
+    assert sorted(task.state for task in tasks(db)) == ["answered", "opted_out", "review_closed"]
+
+
+def test_a_flushed_redis_or_lost_worker_loses_no_survey(db, city, bus):
+    handled_and_closed(db, city)
+    survey_sweep(db, bus, POLICY, at(23, 14, 30))
+    first = survey_sweep(db, bus, POLICY, at(23, 15, 1)).issued
+    bus.flushall()  # the command (and any worker's claim) is gone; the task row is not
+    assert survey_sweep(db, bus, POLICY, at(23, 15, 5)).issued == []  # still in flight
+    later = at(23, 15, 1) + POLICY.stale_after
+    survey_sweep(db, bus, POLICY, later)  # stale: settled as a lost attempt, retried later
+    [task] = tasks(db)
+    assert task.state == "scheduled" and task.attempts == 1 and task.last_outcome == "lost"
+    again = survey_sweep(db, bus, POLICY, task.due_at).issued
+    assert again == [f"survey-{task.id}-2"] and again != first
+    assert [c["request_id"] for c in commands(bus)] == again
