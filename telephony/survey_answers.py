@@ -7,7 +7,9 @@ recognizer pool), never on the SIP or flow thread.
 
 from __future__ import annotations
 
+import array
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,7 @@ class Heard:
 
     question: str
     seconds: float  # of audio recorded from the citizen
+    level_dbfs: float  # RMS level of that audio: shows whether the citizen said anything at all
     text: str
     answer: Any | None
     model: str | None  # None: no Chinese model installed, nothing could be understood
@@ -73,27 +76,48 @@ class Heard:
         return {
             "question": self.question,
             "seconds": round(self.seconds, 2),
+            "level_dbfs": round(self.level_dbfs, 1),
             "text": self.text,
             "answer": self.answer,
             "model": self.model,
         }
 
 
-def recognise(question: str, wav: str, model_path: str | None) -> Heard:
-    """Decode one answer window against the question's grammar (runs in the recognizer process)."""
-    from voice_models.audio import duration_s, read_wav
+WAV_HEADER = 44
+
+
+def recognise(question: str, wav: str, model_path: str | None, rate: int) -> Heard:
+    """Decode one answer window against the question's grammar (runs in the recognizer process).
+
+    `wav` is a pjmedia recording at the bridge's `rate`. Its header sizes are written only when the
+    conference bridge closes the port, which it does on its own clock tick after the recorder is
+    dropped (telephony-notes §4): so the samples are read past the header, to the end of the file.
+    """
+    from voice_models.audio import duration_s
     from voice_models.recognizer import load_model, prepare_grammar
     from voice_models.session import final_text, transcribe_pcm
 
     path = Path(wav)
     try:
-        pcm, rate = read_wav(path) if path.exists() and path.stat().st_size > 44 else (b"", 16000)
+        data = path.read_bytes()[WAV_HEADER:] if path.exists() else b""
     finally:
         path.unlink(missing_ok=True)  # the answer audio is not kept: the event holds what was heard
-    seconds = duration_s(pcm, rate) if pcm else 0.0
+    pcm = data[: len(data) - len(data) % 2]
+    seconds, level = (duration_s(pcm, rate), level_dbfs(pcm)) if pcm else (0.0, SILENCE_DBFS)
     if not model_path or not pcm:
-        return Heard(question, seconds, "", None, model_path and Path(model_path).name)
+        return Heard(question, seconds, level, "", None, model_path and Path(model_path).name)
     model = load_model(model_path)
     grammar = prepare_grammar(model, [phrase for phrase, _ in SPOKEN[question]])
     text = final_text(transcribe_pcm(model, pcm, rate, grammar=grammar)).strip()
-    return Heard(question, seconds, text, spoken_answer(question, text), Path(model_path).name)
+    return Heard(question, seconds, level, text, spoken_answer(question, text), Path(model_path).name)
+
+
+SILENCE_DBFS = -96.0
+
+
+def level_dbfs(pcm: bytes) -> float:
+    samples = array.array("h", pcm[: len(pcm) - len(pcm) % 2])
+    if not samples:
+        return SILENCE_DBFS
+    mean_square = sum(s * s for s in samples) / len(samples)
+    return max(SILENCE_DBFS, 10 * math.log10(mean_square / 32768**2)) if mean_square else SILENCE_DBFS

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telephony.messages import Answered, Digit, Ended, MediaReady
-from telephony.survey_answers import QUESTIONS, Heard, key_answer, recognise
+from telephony.survey_answers import QUESTIONS, SILENCE_DBFS, Heard, key_answer, recognise
 
 if TYPE_CHECKING:
     from telephony.flow import CallFlow, Outbound
 
 log = logging.getLogger(__name__)
 ANSWER_SECONDS = 5.0  # after the prompt ends, how long the citizen has to key or say the answer
-REPROMPTS = 1  # a question is asked at most twice
-CALL_LIMIT_S = 120.0
+RECORDING_RATE = 16000  # the conference bridge's clock rate (telephony.sipstack.CLOCK_RATE)
+REPROMPTS = 1  # a question is asked at most twice: this bounds the call's length too
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,9 @@ class SurveyCalls:
         state = self.states[call.key]
         match message:
             case Answered():
+                # The media may be up (and the first question asked) before the answer is confirmed:
+                # the ring timeout checks answered_at rather than being cancelled here.
                 call.answered_at = datetime.now(UTC)
-                call.generation += 1  # the ring timeout no longer applies
-                self.flow.after(CALL_LIMIT_S, call, "survey_limit")
             case MediaReady():
                 self._ask(call, state, QUESTIONS[0])
             case Digit(digit=digit) if state.question and not state.finished:
@@ -130,32 +130,35 @@ class SurveyCalls:
 
     # -- timers (named "survey_*"; the flow calls on_<name>) --------------------------------------------
     def on_survey_silence(self, call: Outbound) -> None:
-        """No key in time: hear what was said (the recorder is closed first so the WAV is complete)."""
+        """No key in time: hear what was said."""
         state = self.states.get(call.key)
         if state is None or state.answer_file is None:
             return
         path, state.answer_file = state.answer_file, None
-        self.flow.sip(self.flow.stack.stop_record, call.key, "answer")
         call.generation += 1
-        generation, question = call.generation, state.question
-        future = self._pool().submit(recognise, question, path, self.model_path)
-        future.add_done_callback(lambda done: self._heard(call.key, generation, question, path, done))
+        key, generation, question, pool = call.key, call.generation, state.question, self._pool()
 
-    def _heard(self, key: str, generation: int, question: str, path: str, done: Future[Heard]) -> None:
+        def stop_and_recognise() -> None:  # on the SIP thread: the WAV is complete once it is closed
+            self.flow.stack.stop_record(key, "answer")
+            future = pool.submit(recognise, question, path, self.model_path, RECORDING_RATE)
+            future.add_done_callback(lambda done: self._heard(key, generation, question, done))
+
+        self.flow.stack.submit(stop_and_recognise)
+
+    def _heard(self, key: str, generation: int, question: str, done: Future[Heard]) -> None:
         try:
             heard = done.result()
         except Exception:
             log.exception("%s: recognising the answer to %s", key, question)
-            heard = Heard(question, 0.0, "", None, None)
+            heard = Heard(question, 0.0, SILENCE_DBFS, "", None, None)
         self.flow.post(SpeechResult(key, generation, heard))
 
     def on_outbound_timeout(self, call: Outbound) -> None:
-        self.flow.sip(self.flow.stack.hangup, call.key, 487 if call.answered_at is None else 200)
+        if call.answered_at is None:  # nobody picked up in time
+            self.flow.sip(self.flow.stack.hangup, call.key, 487)
 
-    def on_survey_limit(self, call: Outbound) -> None:
+    def on_survey_hangup(self, call: Outbound) -> None:
         self.flow.sip(self.flow.stack.hangup, call.key)
-
-    on_survey_hangup = on_survey_limit
 
     def _pool(self) -> ProcessPoolExecutor:
         # A separate process: recognition is CPU work, and a forked copy of a pjsua2 process is unsafe.

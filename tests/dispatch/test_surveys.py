@@ -12,54 +12,21 @@ import redis
 from sqlalchemy import select
 
 from dispatch.context import dispatch_context
-from dispatch.graded_dispatch import close_directly, dispatch_ticket
-from dispatch.handling import reply, sign
+from dispatch.graded_dispatch import close_directly
 from dispatch.models import Assignment
 from dispatch.operators import Forbidden
-from dispatch.review import review
 from dispatch.survey_models import SurveyTask
 from dispatch.survey_review import decide
 from dispatch.survey_sweep import survey_sweep
 from dispatch.surveys import SurveyPolicy, agent_worklist, enter_answers, next_allowed, settle_result
 from dispatch.withdrawal import merge
+from tests.support.surveys import MONDAY_10, PHONE, at, handled_and_closed, new_ticket, run
 from ticketing.call_bus import COMMANDS_STREAM
 from ticketing.errors import HotlineError
-from ticketing.intake import submit
 from ticketing.models import Citizen, Ticket
-from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor, events_of
 
-MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, a working day
 POLICY = SurveyPolicy(delay=timedelta(hours=1), attempts=3, retry_after=timedelta(hours=2))
-PHONE = "13812345678"
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """Beijing wall-clock time in late November 2026 (UTC+8) as an aware UTC moment."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
-
-
-def new_ticket(db, phone: str = PHONE, content: str = "柳湾社区3号楼下水道堵塞，污水外溢。") -> int:
-    return submit(
-        db, Submission(channel="phone_agent", content=content, contact_phone=phone), now=MONDAY_10
-    ).ticket_id
-
-
-def run(db, now: datetime, fn, *args, **kwargs):
-    with dispatch_context(db, now) as ctx:
-        return fn(ctx, *args, **kwargs)
-
-
-def handled_and_closed(db, city, phone: str = PHONE) -> int:
-    """Dispatched to the district, signed, replied, accepted by the platform: closed at 14:00 Monday."""
-    t = new_ticket(db, phone)
-    run(db, at(23, 11), dispatch_ticket, city.op(db, "city"), t, city.district)
-    with db.read_session() as s:
-        lead = s.execute(select(Assignment.id).where(Assignment.role == "lead")).scalar_one()
-    run(db, at(23, 12), sign, city.op(db, "district"), lead)
-    run(db, at(23, 13), reply, city.op(db, "district"), lead, "已疏通。", resolved=True)
-    run(db, at(23, 14), review, city.op(db, "city"), t, accept=True)
-    return t
 
 
 def commands(client: redis.Redis) -> list[dict]:
