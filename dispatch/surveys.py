@@ -298,7 +298,7 @@ def enter_answers(
     *,
     resolved: bool,
     satisfaction: str,
-    policy: SurveyPolicy,
+    policy: SurveyPolicy | None = None,
 ) -> SurveyTask:
     """An agent called the citizen back by hand and enters what they said."""
     if satisfaction not in SATISFACTION:
@@ -317,7 +317,7 @@ def enter_answers(
     settle_attempt(
         ctx,
         task,
-        policy,
+        policy or SurveyPolicy(),
         outcome=ANSWERED_OUTCOME,
         resolved=resolved,
         satisfaction=satisfaction,

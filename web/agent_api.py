@@ -46,7 +46,7 @@ MAX_PREVIEW_CHARS = 5000
 SYNC_REDIS_KEY: web.AppKey[redis.Redis] = web.AppKey("sync_redis", redis.Redis)
 
 
-def _require_phone_role(operator: Operator) -> None:
+def require_phone_role(operator: Operator) -> None:
     if operator.role not in PHONE_ROLES:
         raise Forbidden("只有话务员可以使用座席功能", code="not_an_agent")
 
@@ -63,7 +63,7 @@ def _state_json(raw: dict[str, str]) -> dict[str, Any]:
 
 async def get_state(request: web.Request) -> web.Response:
     operator = operator_of(request)
-    _require_phone_role(operator)
+    require_phone_role(operator)
     client = request.app[SYNC_REDIS_KEY]
 
     def read() -> dict[str, Any]:
@@ -74,7 +74,7 @@ async def get_state(request: web.Request) -> web.Response:
 
 async def put_state(request: web.Request) -> web.Response:
     operator = operator_of(request)
-    _require_phone_role(operator)
+    require_phone_role(operator)
     body = await json_object(request)
     wanted = SETTABLE_STATES.get(str(body.get("state")))
     if wanted is None:
@@ -94,7 +94,7 @@ async def put_state(request: web.Request) -> web.Response:
 
 async def caller_history(request: web.Request) -> web.Response:
     operator = operator_of(request)
-    _require_phone_role(operator)
+    require_phone_role(operator)
     phone = normalise_phone(request.query.get("phone", ""))
     db = request.app[DB_KEY]
 

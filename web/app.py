@@ -22,6 +22,7 @@ from web import (
     public_api,
     public_pages,
     suggestions_api,
+    surveys_api,
     ticket_export,
     tickets_api,
     worklists_api,
@@ -68,6 +69,7 @@ def create_app(
     live.add_routes(app)
     agent_api.add_routes(app)
     worklists_api.add_routes(app)
+    surveys_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)
     public_pages.add_routes(app)

@@ -61,8 +61,11 @@ def _submission_schema() -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    from web.openapi_surveys import survey_paths  # it uses this module's helpers
+
     doc = _core_document()
     doc["paths"].update(_console_paths())
+    doc["paths"].update(survey_paths())
     return doc
 
 

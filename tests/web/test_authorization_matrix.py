@@ -448,6 +448,22 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ],
     # State changes for good: last. The community's handler signs its assignment (after everyone
     # else was refused), then everyone logs out.
+    # 回访: people who take calls call back and enter answers; the platform reads the review queue.
+    ("GET", "/api/surveys/callbacks"): [(call("GET", "/api/surveys/callbacks"), only(*PHONE))],
+    ("GET", "/api/surveys/review"): [(call("GET", "/api/surveys/review"), only("dispatcher", "admin"))],
+    # No such task: the right roles get as far as the lookup (404), the others are refused first.
+    ("POST", "/api/surveys/{task_id}/answers"): [
+        (
+            call("POST", "/api/surveys/999999/answers", json={"resolved": True, "satisfaction": "satisfied"}),
+            {**staff("403"), **dict.fromkeys(PHONE, "404")},
+        )
+    ],
+    ("PUT", "/api/citizens/callback-opt-out"): [
+        (
+            call("PUT", "/api/citizens/callback-opt-out", json={"phone": "13900001111", "opt_out": True}),
+            only(*PHONE),
+        )
+    ],
     ("POST", TICKET + "/actions/{action}"): [
         (
             call(
