@@ -209,3 +209,25 @@ def test_a_flushed_redis_or_lost_worker_loses_no_survey(db, city, bus):
     again = survey_sweep(db, bus, POLICY, task.due_at).issued
     assert again == [f"survey-{task.id}-2"] and again != first
     assert [c["request_id"] for c in commands(bus)] == again
+
+
+def test_the_cron_job_sweeps_on_its_own_redis_and_the_result_job_settles(db, city, redis_url, bus):
+    from rq import Queue, SimpleWorker
+
+    from dispatch import jobs
+
+    t = handled_and_closed(db, city)
+    jobs.configure(db.url, None, POLICY)
+    queue = Queue("high", connection=bus)
+    sweep = queue.enqueue(jobs.survey_sweep_job, at(23, 15, 1).isoformat())
+    SimpleWorker([queue], connection=bus).work(burst=True)
+    [request] = sweep.return_value()["issued"]
+    assert [c["request_id"] for c in commands(bus)] == [request]
+    # What a telephony worker enqueues by name when the call ends (it never imports dispatch).
+    result = queue.enqueue(
+        "dispatch.jobs.survey_result_job",
+        {"request_id": request, "outcome": "answered", "resolved": True, "satisfaction": "satisfied"},
+    )
+    SimpleWorker([queue], connection=bus).work(burst=True)
+    assert result.return_value()["state"] == "answered"
+    assert actions(db, t)[-1] == "record_visit"
