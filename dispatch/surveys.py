@@ -30,8 +30,10 @@ from dispatch.survey_models import (
     SurveyTask,
 )
 from dispatch.working_calendar import WorkingCalendar
+from ticketing.citizens import set_callback_opt_out
 from ticketing.errors import IllegalTransition, InvalidInput, NotFound
 from ticketing.models import Citizen, Ticket
+from ticketing.phones import PhoneInfo
 from ticketing.ticket_actions import SYSTEM, Actor, load_for_update, perform
 from ticketing.vocabulary import TicketStatus
 
@@ -347,3 +349,16 @@ def review_queue(ctx: Context, limit: int = 100) -> list[SurveyTask]:
             select(SurveyTask).where(SurveyTask.state == REVIEW).order_by(SurveyTask.id).limit(limit)
         ).scalars()
     )
+
+
+def record_opt_out(ctx: Context, phone: PhoneInfo, opt_out: bool) -> Citizen:
+    """The citizen asked not to be called (or to be called again); surveys not yet done stop now."""
+    citizen = set_callback_opt_out(ctx.session, phone, opt_out)
+    if opt_out:
+        for task in ctx.session.execute(
+            select(SurveyTask)
+            .where(SurveyTask.phone_e164 == phone.e164, SurveyTask.state.in_(AGENT_STATES))
+            .with_for_update()
+        ).scalars():
+            task.state, task.due_at = OPTED_OUT, None
+    return citizen

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from dispatch.context import dispatch_context
 from dispatch.operators import Operator, require_platform
 from dispatch.survey_models import SurveyTask
-from dispatch.surveys import SATISFACTION, agent_worklist, enter_answers, review_queue
-from ticketing.citizens import set_callback_opt_out
+from dispatch.surveys import SATISFACTION, agent_worklist, enter_answers, record_opt_out, review_queue
 from ticketing.errors import InvalidInput
 from ticketing.models import Ticket
 from ticketing.phones import normalise_phone
@@ -120,8 +119,8 @@ async def opt_out(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
 
     def run() -> dict[str, Any]:
-        with db.session() as session:
-            citizen = set_callback_opt_out(session, phone, wanted)
+        with dispatch_context(db) as ctx:
+            citizen = record_opt_out(ctx, phone, wanted)
             return {"phone": citizen.phone_e164, "opt_out": citizen.callback_opt_out}
 
     return web.json_response(await asyncio.to_thread(run))
