@@ -5,12 +5,13 @@ review queue (its decision is the ticket action "survey_review")."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from dispatch.context import dispatch_context
+from dispatch.context import Context, dispatch_context
 from dispatch.operators import Operator, require_platform
 from dispatch.survey_models import SurveyTask
 from dispatch.surveys import SATISFACTION, agent_worklist, enter_answers, record_opt_out, review_queue
@@ -57,17 +58,26 @@ def task_json(session: Session, task: SurveyTask, operator: Operator) -> dict[st
     }
 
 
-async def callbacks(request: web.Request) -> web.Response:
-    """Agents' manual call-back list: failed surveys first, then the due ones."""
-    operator = operator_of(request)
-    require_phone_role(operator)
-    db = request.app[DB_KEY]
+def _task_list(
+    allowed: Callable[[Operator], None], rows: Callable[[Context], list[SurveyTask]]
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        operator = operator_of(request)
+        allowed(operator)
+        db = request.app[DB_KEY]
 
-    def load() -> list[dict[str, Any]]:
-        with dispatch_context(db) as ctx:
-            return [task_json(ctx.session, t, operator) for t in agent_worklist(ctx)]
+        def load() -> list[dict[str, Any]]:
+            with dispatch_context(db) as ctx:
+                return [task_json(ctx.session, t, operator) for t in rows(ctx)]
 
-    return web.json_response({"items": await asyncio.to_thread(load)})
+        return web.json_response({"items": await asyncio.to_thread(load)})
+
+    return handler
+
+
+# Agents' manual call-back list (failed surveys first, then the due ones); the platform's review queue.
+callbacks = _task_list(require_phone_role, agent_worklist)
+review = _task_list(require_platform, review_queue)
 
 
 async def answers(request: web.Request) -> web.Response:
@@ -92,18 +102,6 @@ async def answers(request: web.Request) -> web.Response:
             return task_json(ctx.session, task, operator)
 
     return web.json_response(await asyncio.to_thread(run))
-
-
-async def review(request: web.Request) -> web.Response:
-    operator = operator_of(request)
-    require_platform(operator)
-    db = request.app[DB_KEY]
-
-    def load() -> list[dict[str, Any]]:
-        with dispatch_context(db) as ctx:
-            return [task_json(ctx.session, t, operator) for t in review_queue(ctx)]
-
-    return web.json_response({"items": await asyncio.to_thread(load)})
 
 
 async def opt_out(request: web.Request) -> web.Response:
