@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,13 @@ def key_answer(question: str, digit: str) -> Any | None:
     return KEYS[question].get(digit)
 
 
-def spoken_answer(question: str, text: str) -> Any | None:
+Phrases = Mapping[str, tuple[tuple[str, Any], ...]]
+
+
+def spoken_answer(question: str, text: str, spoken: Phrases = SPOKEN) -> Any | None:
     """The answer a recognised text gives, or None ("[unk]", silence, something else)."""
     compact = text.replace(" ", "").replace("[unk]", "")
-    for phrase, answer in SPOKEN[question]:
+    for phrase, answer in spoken[question]:
         if phrase in compact:
             return answer
     return None
@@ -86,7 +90,7 @@ class Heard:
 WAV_HEADER = 44
 
 
-def recognise(question: str, wav: str, model_path: str | None, rate: int) -> Heard:
+def recognise(question: str, wav: str, model_path: str | None, rate: int, spoken: Phrases = SPOKEN) -> Heard:
     """Decode one answer window against the question's grammar (runs in the recognizer process).
 
     `wav` is a pjmedia recording at the bridge's `rate`. Its header sizes are written only when the
@@ -107,9 +111,10 @@ def recognise(question: str, wav: str, model_path: str | None, rate: int) -> Hea
     if not model_path or not pcm:
         return Heard(question, seconds, level, "", None, model_path and Path(model_path).name)
     model = load_model(model_path)
-    grammar = prepare_grammar(model, [phrase for phrase, _ in SPOKEN[question]])
+    grammar = prepare_grammar(model, [phrase for phrase, _ in spoken[question]])
     text = final_text(transcribe_pcm(model, pcm, rate, grammar=grammar)).strip()
-    return Heard(question, seconds, level, text, spoken_answer(question, text), Path(model_path).name)
+    answer = spoken_answer(question, text, spoken)
+    return Heard(question, seconds, level, text, answer, Path(model_path).name)
 
 
 SILENCE_DBFS = -96.0

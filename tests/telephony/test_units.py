@@ -193,3 +193,18 @@ def test_survey_keys_and_the_worker_policy_settings():
     for bad in ("22:00-06:00", "nonsense"):
         with pytest.raises(ConfigError, match="survey_hours"):
             survey_policy(load_settings(environ={"HOTLINE_SURVEY_HOURS": bad}))
+
+
+def test_survey_recognizer_decodes_a_grammar_with_a_real_model(tmp_path, ko_model_path):
+    """The recognizer glue for real: a pjmedia-style WAV read past its header, a vosk grammar of
+    the answer phrases, words mapped to answers. The Korean model stands in for the Chinese one
+    (not shipped here), with Korean answer words; the file is deleted once heard."""
+    from telephony.survey_answers import recognise
+
+    raw, wav = tmp_path / "raw.wav", tmp_path / "answer.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), "아니요"], check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
+    korean = {"resolved": (("아니요", False), ("네", True))}
+    heard = recognise("resolved", str(wav), str(ko_model_path), 16000, korean)
+    assert heard.text == "아니요" and heard.answer is False and heard.seconds > 0.3
+    assert heard.model == ko_model_path.name and not wav.exists()
