@@ -306,6 +306,10 @@ def test_agent_calls_back_an_unreachable_survey_and_enters_the_answers(browser, 
             )
         ).scalar_one()
     assert visit.payload["method"] == "agent_call" and visit.payload["satisfaction"] == "unsatisfied"
+    agent.goto(f"{site.url}/tickets/{result.ticket_id}")  # the timeline reads the answers out
+    line = agent.locator("li:has-text('回访尝试')").first
+    line.wait_for()
+    assert "人工回访" in line.inner_text() and "不满意" in line.inner_text() and "未解决" in line.inner_text()
 
 
 def _late_ticket(site: Site) -> tuple[int, str]:
