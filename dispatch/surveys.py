@@ -57,6 +57,7 @@ class SurveyPolicy:
     retry_after: timedelta = timedelta(hours=2)
     stale_after: timedelta = timedelta(minutes=15)  # a dial command unanswered this long is lost
     ring_seconds: int = 30
+    dial: bool = True  # False (no gateway configured): due surveys wait in the agents' call-back list
 
 
 def next_allowed(calendar: WorkingCalendar, moment: datetime, hours: tuple[time, time]) -> datetime:
@@ -146,7 +147,9 @@ def issue_due(ctx: Context, policy: SurveyPolicy, limit: int = 100) -> list[Dial
         ctx, SurveyTask.state == CALLING, SurveyTask.issued_at <= ctx.now - policy.stale_after, limit
     ):
         settle_attempt(ctx, task, policy, outcome=LOST)
-    requests = []
+    requests: list[DialRequest] = []
+    if not policy.dial:
+        return requests
     for task in _locked(ctx, SurveyTask.state == SCHEDULED, SurveyTask.due_at <= ctx.now, limit):
         if _opted_out(ctx, task.phone_e164):
             task.state, task.due_at = OPTED_OUT, None

@@ -33,6 +33,7 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
         attempts=settings.survey_attempts,
         retry_after=timedelta(minutes=settings.survey_retry_minutes),
         ring_seconds=settings.survey_ring_seconds,
+        dial=bool(settings.gateway_uri_template),
     )
 
 

@@ -231,3 +231,12 @@ def test_the_cron_job_sweeps_on_its_own_redis_and_the_result_job_settles(db, cit
     SimpleWorker([queue], connection=bus).work(burst=True)
     assert result.return_value()["state"] == "answered"
     assert actions(db, t)[-1] == "record_visit"
+
+
+def test_without_a_gateway_due_surveys_wait_for_agents(db, city, bus):
+    handled_and_closed(db, city)
+    no_gateway = SurveyPolicy(dial=False)
+    assert survey_sweep(db, bus, no_gateway, at(23, 15, 1)).issued == []
+    assert commands(bus) == []
+    [task] = run(db, at(23, 15, 1), agent_worklist)
+    assert task.state == "scheduled" and task.attempts == 0

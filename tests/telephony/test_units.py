@@ -190,6 +190,7 @@ def test_survey_keys_and_the_worker_policy_settings():
     assert key_answer("resolved", "2") is False
     policy = survey_policy(load_settings(environ={"HOTLINE_SURVEY_HOURS": "08:30-21:00"}))
     assert policy.hours[0].isoformat() == "08:30:00" and policy.attempts == 3
+    assert policy.dial is False  # no gateway configured: agents call back by hand
     for bad in ("22:00-06:00", "nonsense"):
         with pytest.raises(ConfigError, match="survey_hours"):
             survey_policy(load_settings(environ={"HOTLINE_SURVEY_HOURS": bad}))
