@@ -25,6 +25,7 @@ REVIEW_CLOSED = "review_closed"  # review decided not to reopen, with a reason
 UNREACHABLE = "unreachable"  # no answer after the last attempt
 MANUAL = "manual"  # answered but no answer understood after the last attempt: an agent calls back
 OPTED_OUT = "opted_out"  # the citizen asked not to be called
+CANCELLED = "cancelled"  # the ticket was reopened before the call: its next closure is surveyed anew
 OPEN_STATES = (SCHEDULED, CALLING)
 AGENT_STATES = (SCHEDULED, UNREACHABLE, MANUAL)  # what agents may call back by hand
 
@@ -37,6 +38,8 @@ class SurveyTask(Base):
     # The ticket the citizen's own request was (differs from ticket_id after 并单).
     source_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     phone_e164: Mapped[str] = mapped_column(String(20))
+    # Which closure is surveyed (the ticket's closed_at then): after 重办 the next closure gets its own.
+    closure_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime | None]
@@ -50,7 +53,7 @@ class SurveyTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        UniqueConstraint("ticket_id", "phone_e164", name="uq_survey_tasks_ticket_phone"),
+        UniqueConstraint("ticket_id", "closure_at", "phone_e164", name="uq_survey_tasks_closure_phone"),
         # The sweep reads only the open rows whose time has come.
         Index("ix_survey_tasks_state_due", "state", "due_at"),
     )

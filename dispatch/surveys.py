@@ -21,6 +21,7 @@ from dispatch.survey_models import (
     AGENT_STATES,
     ANSWERED,
     CALLING,
+    CANCELLED,
     MANUAL,
     OPEN_STATES,
     OPTED_OUT,
@@ -104,7 +105,7 @@ def _opted_out(ctx: Context, phone: str) -> bool:
 
 def schedule_for(ctx: Context, ticket: Ticket, policy: SurveyPolicy) -> list[SurveyTask]:
     """One task per citizen of a closed ticket, due `policy.delay` after closure within allowed hours."""
-    closed_at = ticket.closed_at or ctx.now
+    closed_at = ticket.closed_at or ctx.now  # a closed ticket always has it; the fallback is for types
     due = next_allowed(ctx.calendar, max(closed_at + policy.delay, ctx.now), policy.hours)
     tasks = []
     for source_id, phone in _citizen_phones(ctx, ticket):
@@ -113,6 +114,7 @@ def schedule_for(ctx: Context, ticket: Ticket, policy: SurveyPolicy) -> list[Sur
             ticket_id=ticket.id,
             source_ticket_id=source_id,
             phone_e164=phone,
+            closure_at=closed_at,
             state=OPTED_OUT if opted_out else SCHEDULED,
             attempts=0,
             due_at=None if opted_out else due,
@@ -125,7 +127,7 @@ def schedule_for(ctx: Context, ticket: Ticket, policy: SurveyPolicy) -> list[Sur
 
 
 def unscheduled_closed_tickets(ctx: Context, limit: int = 500) -> list[Ticket]:
-    has_task = exists().where(SurveyTask.ticket_id == Ticket.id)
+    has_task = exists().where(SurveyTask.ticket_id == Ticket.id, SurveyTask.closure_at == Ticket.closed_at)
     return list(
         ctx.session.execute(
             select(Ticket)
@@ -153,6 +155,10 @@ def issue_due(ctx: Context, policy: SurveyPolicy, limit: int = 100) -> list[Dial
     for task in _locked(ctx, SurveyTask.state == SCHEDULED, SurveyTask.due_at <= ctx.now, limit):
         if _opted_out(ctx, task.phone_e164):
             task.state, task.due_at = OPTED_OUT, None
+            continue
+        ticket = ctx.session.get_one(Ticket, task.ticket_id)
+        if ticket.status != TicketStatus.CLOSED.value or ticket.closed_at != task.closure_at:
+            task.state, task.due_at = CANCELLED, None  # reopened meanwhile: nothing to ask about yet
             continue
         allowed = next_allowed(ctx.calendar, ctx.now, policy.hours)
         if allowed > ctx.now:  # the sweep ran late, at night: wait for the morning
@@ -214,7 +220,8 @@ def settle_attempt(
     details: dict[str, Any] | None = None,
 ) -> None:
     ticket = load_for_update(ctx.session, task.ticket_id)
-    closed = ticket.status == TicketStatus.CLOSED.value
+    # Only the closure this task surveys: a ticket reopened (or closed again) since has moved on.
+    closed = ticket.status == TicketStatus.CLOSED.value and ticket.closed_at == task.closure_at
     payload: dict[str, Any] = {
         "attempt": task.attempts,
         "outcome": outcome,
@@ -263,7 +270,9 @@ def finish_if_complete(ctx: Context, ticket: Ticket) -> None:
     """Once no task of the ticket is open, the answers become its one "record_visit"."""
     tasks = list(
         ctx.session.execute(
-            select(SurveyTask).where(SurveyTask.ticket_id == ticket.id).order_by(SurveyTask.id)
+            select(SurveyTask)
+            .where(SurveyTask.ticket_id == ticket.id, SurveyTask.closure_at == ticket.closed_at)
+            .order_by(SurveyTask.id)
         ).scalars()
     )
     if any(task.state in (*OPEN_STATES, MANUAL) for task in tasks):

@@ -34,6 +34,7 @@ STATE_LABELS = {
     "unreachable": "未接通",
     "manual": "需人工回访",
     "opted_out": "不接受回访",
+    "cancelled": "已取消（工单重新办理）",
 }
 SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

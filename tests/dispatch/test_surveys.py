@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import close_directly
+from dispatch.handling import reply, sign
 from dispatch.models import Assignment
 from dispatch.operators import Forbidden
+from dispatch.review import review
 from dispatch.survey_models import SurveyTask
 from dispatch.survey_review import decide
 from dispatch.survey_sweep import survey_sweep
@@ -109,6 +111,16 @@ def test_closure_schedules_a_call_answers_become_events_and_review_reopens(db, c
     assert newest.reply_due_at is not None and newest.reply_due_at > at(23, 16)
     assert reopen.payload["assignment_id"] == newest.id and reopen.payload["source"] == "survey"
     assert [task.state for task in tasks(db)] == ["reopened"]
+
+    # The unit handles it again; the new closure gets a survey of its own.
+    run(db, at(23, 17), sign, city.op(db, "district"), newest.id)
+    run(db, at(23, 18), reply, city.op(db, "district"), newest.id, "已更换管道。", resolved=True)
+    run(db, at(24, 9), review, city.op(db, "city"), t, accept=True)
+    assert survey_sweep(db, bus, POLICY, at(24, 9, 30)).scheduled == 1
+    assert [(task.state, task.closure_at) for task in tasks(db)] == [
+        ("reopened", at(23, 14)),
+        ("scheduled", at(24, 9)),
+    ]
 
 
 def test_three_unanswered_attempts_end_unreachable_then_an_agent_enters_answers(db, city, bus):
@@ -240,3 +252,16 @@ def test_without_a_gateway_due_surveys_wait_for_agents(db, city, bus):
     assert commands(bus) == []
     [task] = run(db, at(23, 15, 1), agent_worklist)
     assert task.state == "scheduled" and task.attempts == 0
+
+
+def test_a_ticket_reopened_before_its_survey_is_not_called(db, city, bus):
+    from ticketing.ticket_actions import SYSTEM, load_for_update, perform
+
+    t = handled_and_closed(db, city)
+    survey_sweep(db, bus, POLICY, at(23, 14, 30))
+    with db.session() as s:  # reopened by another path (e.g. a complaint about the answer)
+        perform(
+            s, load_for_update(s, t), "reopen", SYSTEM, {"reason": "市民来电称未处理"}, now=at(23, 14, 40)
+        )
+    assert survey_sweep(db, bus, POLICY, at(23, 15, 1)).issued == []
+    assert [task.state for task in tasks(db)] == ["cancelled"] and commands(bus) == []

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("source_ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("phone_e164", sa.String(length=20), nullable=False),
+        sa.Column("closure_at", when, nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("due_at", when, nullable=True),
@@ -43,7 +44,7 @@ def upgrade() -> None:
             ["source_ticket_id"], ["tickets.id"], name=op.f("fk_survey_tasks_source_ticket_id_tickets")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_tasks")),
-        sa.UniqueConstraint("ticket_id", "phone_e164", name="uq_survey_tasks_ticket_phone"),
+        sa.UniqueConstraint("ticket_id", "closure_at", "phone_e164", name="uq_survey_tasks_closure_phone"),
     )
     op.create_index(op.f("ix_survey_tasks_ticket_id"), "survey_tasks", ["ticket_id"], unique=False)
     op.create_index("ix_survey_tasks_state_due", "survey_tasks", ["state", "due_at"], unique=False)
