@@ -311,6 +311,23 @@ def test_agent_calls_back_an_unreachable_survey_and_enters_the_answers(browser, 
     line.wait_for()
     assert "人工回访" in line.inner_text() and "不满意" in line.inner_text() and "未解决" in line.inner_text()
 
+    # The platform's 回访复核 queue on the dispatch console: not reopened, with the reason given.
+    dispatcher = login(browser, site, "dispatch")
+    review_row = dispatcher.locator(f"#survey-review-rows tr[data-ticket='{result.ticket_id}']")
+    review_row.wait_for()
+    shoot(dispatcher, "dispatch-survey-review")
+    dispatcher.once("dialog", lambda dialog: dialog.accept("已电话解释提取政策，市民认可"))
+    review_row.locator("[data-decision=close]").click()
+    review_row.wait_for(state="detached")
+    with site.db.read_session() as s:
+        closed = s.execute(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == result.ticket_id, TicketEvent.action == "survey_review_closed"
+            )
+        ).scalar_one()
+        assert closed.payload["reason"] == "已电话解释提取政策，市民认可"
+        assert s.get_one(SurveyTask, task_id).state == "review_closed"
+
 
 def _late_ticket(site: Site) -> tuple[int, str]:
     """A ticket dispatched to 城管局 that nobody signs; the sweep, run a month ahead, finds it late."""
