@@ -145,14 +145,11 @@ def unscheduled_closed_tickets(ctx: Context, limit: int = 500) -> list[Ticket]:
 # -- issuing -------------------------------------------------------------------------------------------
 def issue_due(ctx: Context, policy: SurveyPolicy, limit: int = 100) -> list[DialRequest]:
     """Due tasks become dial requests (sent by the caller after commit); lost ones are settled."""
-    for task in _locked(
-        ctx, SurveyTask.state == CALLING, SurveyTask.issued_at <= ctx.now - policy.stale_after, limit
-    ):
+    stale = ctx.now - policy.stale_after
+    for task in _locked(ctx, SurveyTask.state == CALLING, SurveyTask.issued_at <= stale, limit=limit):
         settle_attempt(ctx, task, policy, outcome=LOST)
     requests: list[DialRequest] = []
-    if not policy.dial:
-        return requests
-    for task in _locked(ctx, SurveyTask.state == SCHEDULED, SurveyTask.due_at <= ctx.now, limit):
+    for task in _locked(ctx, SurveyTask.state == SCHEDULED, SurveyTask.due_at <= ctx.now, limit=limit):
         if _opted_out(ctx, task.phone_e164):
             task.state, task.due_at = OPTED_OUT, None
             continue
@@ -160,6 +157,8 @@ def issue_due(ctx: Context, policy: SurveyPolicy, limit: int = 100) -> list[Dial
         if ticket.status != TicketStatus.CLOSED.value or ticket.closed_at != task.closure_at:
             task.state, task.due_at = CANCELLED, None  # reopened meanwhile: nothing to ask about yet
             continue
+        if not policy.dial:
+            continue  # no gateway: the task waits, due, in the agents' call-back list
         allowed = next_allowed(ctx.calendar, ctx.now, policy.hours)
         if allowed > ctx.now:  # the sweep ran late, at night: wait for the morning
             task.due_at = allowed
@@ -172,8 +171,7 @@ def issue_due(ctx: Context, policy: SurveyPolicy, limit: int = 100) -> list[Dial
     return requests
 
 
-def _locked(ctx: Context, *conditions: Any) -> list[SurveyTask]:
-    *where, limit = conditions
+def _locked(ctx: Context, *where: Any, limit: int) -> list[SurveyTask]:
     return list(
         ctx.session.execute(
             select(SurveyTask).where(*where).order_by(SurveyTask.id).limit(limit).with_for_update()
