@@ -10,7 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dispatch.context import dispatch_context
 from dispatch.supervision import sweep
+from dispatch.survey_sweep import survey_sweep
+from dispatch.surveys import SurveyPolicy, settle_result
 from dispatch.training import retrain_from_database
 from ticketing.db import Database
 
@@ -18,11 +21,15 @@ SWEEP_INTERVAL_S = 60
 RETRAIN_CRON = "30 2 * * *"  # nightly, when the lines are quiet
 _database_url: str | None = None
 _models_dir: Path | None = None
+_survey_policy = SurveyPolicy()
 
 
-def configure(database_url: str, models_dir: Path | None = None) -> None:
-    global _database_url, _models_dir
+def configure(
+    database_url: str, models_dir: Path | None = None, survey_policy: SurveyPolicy | None = None
+) -> None:
+    global _database_url, _models_dir, _survey_policy
     _database_url, _models_dir = database_url, models_dir
+    _survey_policy = survey_policy or SurveyPolicy()
 
 
 def _database() -> Database:
@@ -48,5 +55,32 @@ def retrain_job() -> dict[str, Any]:
     db = _database()
     try:
         return {target: count for target, count in retrain_from_database(db, _models_dir).items()}
+    finally:
+        db.dispose()
+
+
+def survey_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
+    """Schedule surveys for closed tickets and send the due dial commands on this job's Redis."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("survey_sweep_job runs inside an RQ worker")
+    db = _database()
+    try:
+        now = datetime.fromisoformat(now_iso) if now_iso else None
+        report = survey_sweep(db, job.connection, _survey_policy, now)
+        return {"scheduled": report.scheduled, "issued": report.issued}
+    finally:
+        db.dispose()
+
+
+def survey_result_job(result: dict[str, Any]) -> dict[str, Any]:
+    """A telephony worker's report on one survey call (enqueued by name: telephony never imports us)."""
+    db = _database()
+    try:
+        with dispatch_context(db) as ctx:
+            task = settle_result(ctx, _survey_policy, result)
+            return {"task_id": task.id if task else None, "state": task.state if task else None}
     finally:
         db.dispose()

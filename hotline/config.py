@@ -45,6 +45,12 @@ class Settings:
     sip_pike_requests: int = 60  # requests per source per 2 s before the edge drops them (pike)
     emergency_uris: str = ""  # "110=sip:110@gw,119=sip:119@gw,120=…,122=…"
     gateway_uri_template: str = ""  # outbound calls, e.g. "sip:{number}@10.0.0.5:5060"
+    # Callback surveys (回访) after closure: Beijing-time window on working days, attempts spaced out.
+    survey_delay_minutes: int = 60
+    survey_hours: str = "09:00-20:00"
+    survey_attempts: int = 3
+    survey_retry_minutes: int = 120
+    survey_ring_seconds: int = 30
     log_level: str = "INFO"
     # Per client IP, counted in Redis across all web processes; 0 switches a limit off.
     rate_public_per_minute: int = 120  # every public page and public API call

@@ -43,8 +43,10 @@ def edge_config(settings: Settings) -> EdgeConfig:
 
 
 def _voice_model(settings: Settings) -> str | None:
-    if not settings.telephony_transcribe:
-        return None
+    return _chinese_model(settings) if settings.telephony_transcribe else None
+
+
+def _chinese_model(settings: Settings) -> str | None:
     if settings.telephony_voice_model:
         return settings.telephony_voice_model
     from voice_models.locate import find_model
@@ -70,6 +72,7 @@ def worker_config(settings: Settings, index: int) -> WorkerConfig:
         database_url=settings.effective_database_url,
         gateway_uri_template=settings.gateway_uri_template,
         staffed_hours=hours,
+        survey_model=_chinese_model(settings) or "",
     )
     stack = StackConfig(
         sip_port=settings.telephony_worker_port(index),

@@ -31,6 +31,7 @@ from telephony import acd, jobs
 from telephony.hours import staffed
 from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.prompts import duration_seconds, prompt_path
+from telephony.survey_call import SurveyCalls
 from ticketing.call_bus import CallEvent, CallEventKind, publish_call_event
 from ticketing.errors import InvalidInput
 from ticketing.phones import normalise_phone
@@ -48,6 +49,7 @@ class Stack(Protocol):
     def play_list(self, key: str, paths: list[Path]) -> None: ...
     def stop_play(self, key: str) -> None: ...
     def record(self, key: str, name: str, path: Path, *others: str) -> None: ...
+    def stop_record(self, key: str, name: str) -> None: ...
     def hangup(self, key: str, code: int = 200) -> None: ...
     def dial(self, key: str, uri: str, role: str) -> None: ...
     def bridge(self, a: str, b: str, *, record_into: tuple[str, str] | None = None) -> None: ...
@@ -70,6 +72,7 @@ class FlowConfig:
     database_url: str = ""  # for the DTMF progress query; empty: the menu key is ignored
     gateway_uri_template: str = ""  # outbound calls: "sip:{number}@gateway"
     staffed_hours: tuple[dt_time, dt_time] | None = None  # None: always staffed
+    survey_model: str = ""  # the Chinese model for spoken survey answers; empty: keys only
 
     @property
     def recordings_dir(self) -> Path:
@@ -180,6 +183,7 @@ class CallFlow:
         self.prompt_seconds: dict[str, float] = {}
         # Database lookups (progress query) run here, never on the flow or SIP thread.
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lookup")
+        self.surveys = SurveyCalls(self, config.survey_model or None)
 
     # -- plumbing ----------------------------------------------------------------------------------
     def post(self, message: object) -> None:
@@ -202,11 +206,11 @@ class CallFlow:
             except Exception:
                 log.exception("call flow failed on %r", message)
 
-    def _sip(self, method: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    def sip(self, method: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """Run a stack method on the SIP thread (arguments are bound now, not when it runs)."""
         self.stack.submit(functools.partial(method, *args, **kwargs))
 
-    def _after(self, seconds: float, caller: Caller | Outbound, action: str) -> None:
+    def after(self, seconds: float, caller: Caller | Outbound, action: str) -> None:
         due = time.monotonic() + seconds
         heapq.heappush(self._timers, (due, next(self._sequence), caller.key, caller.generation, action))
 
@@ -214,6 +218,11 @@ class CallFlow:
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, key, generation, action = heapq.heappop(self._timers)
+            if key in self.surveys.calls:
+                call = self.surveys.calls[key]
+                if call.generation == generation:
+                    getattr(self.surveys, f"on_{action}")(call)
+                continue
             caller = self.callers.get(key) or self.outbound.get(key)
             if caller is not None and caller.generation == generation:
                 getattr(self, f"_on_{action}")(caller)
@@ -222,12 +231,12 @@ class CallFlow:
         caller.phase = phase
         caller.generation += 1
 
-    def _prompt(self, name: str) -> Path:
+    def prompt(self, name: str) -> Path:
         return prompt_path(self.config.telephony_dir, name)
 
-    def _prompt_seconds(self, name: str) -> float:
+    def prompt_length(self, name: str) -> float:
         if name not in self.prompt_seconds:
-            self.prompt_seconds[name] = duration_seconds(self._prompt(name))
+            self.prompt_seconds[name] = duration_seconds(self.prompt(name))
         return self.prompt_seconds[name]
 
     def _publish(self, kind: CallEventKind, caller: Caller, **extra: Any) -> None:
@@ -252,6 +261,9 @@ class CallFlow:
     # -- messages ------------------------------------------------------------------------------------
     def handle(self, message: object) -> None:
         leg = getattr(message, "leg", None)
+        if leg is not None and leg in self.surveys.calls:
+            self.surveys.handle(self.surveys.calls[leg], message)
+            return
         if leg is not None and leg in self.outbound:
             self._outbound_message(self.outbound[leg], message)
             return
@@ -288,9 +300,9 @@ class CallFlow:
 
     def _caller_media(self, caller: Caller) -> None:
         caller.recording = self.config.recordings_dir / f"{caller.key}.wav"
-        self._sip(self.stack.play, caller.key, self._prompt("welcome"))
+        self.sip(self.stack.play, caller.key, self.prompt("welcome"))
         path = caller.recording
-        self._sip(self.stack.record, caller.key, "call", path)
+        self.sip(self.stack.record, caller.key, "call", path)
         caller.queued_mono = time.monotonic()
         caller.queued_at = datetime.now(UTC)
         self._phase(caller, "queued")
@@ -299,35 +311,35 @@ class CallFlow:
             self._on_queue_limit(caller)  # nobody will come: voicemail now
             return
         self._publish(CallEventKind.QUEUED, caller)
-        self._after(self.config.queue_seconds, caller, "queue_limit")
+        self.after(self.config.queue_seconds, caller, "queue_limit")
         self._try_agent(caller)
 
     def _try_agent(self, caller: Caller) -> None:
         agent = acd.claim_agent(self.redis)
         if agent is None:
-            self._after(ACD_RETRY_S, caller, "retry")
+            self.after(ACD_RETRY_S, caller, "retry")
             return
         caller.agent = agent
         leg = caller.agent_leg = f"{caller.key}-a{uuid.uuid4().hex[:6]}"
         self._leg_owner[leg] = caller.key
         self._phase(caller, "ringing")
-        self._sip(self.stack.dial, leg, agent.sip_uri, "agent")
+        self.sip(self.stack.dial, leg, agent.sip_uri, "agent")
         self._publish(CallEventKind.OFFERED, caller, details={"wait_seconds": self._waited(caller)})
-        self._after(self.config.ring_seconds, caller, "ring_timeout")
-        self._after(self.config.queue_seconds - self._waited(caller), caller, "queue_limit")
+        self.after(self.config.ring_seconds, caller, "ring_timeout")
+        self.after(self.config.queue_seconds - self._waited(caller), caller, "queue_limit")
 
     def _waited(self, caller: Caller) -> float:
         return round(time.monotonic() - (caller.queued_mono or time.monotonic()), 3)
 
     def _on_retry(self, caller: Caller) -> None:
         self._phase(caller, "queued")
-        self._after(self.config.queue_seconds - self._waited(caller), caller, "queue_limit")
+        self.after(self.config.queue_seconds - self._waited(caller), caller, "queue_limit")
         self._try_agent(caller)
 
     def _drop_agent_leg(self, caller: Caller, *, agent_fault: bool) -> None:
         if caller.agent_leg is not None:
             leg = caller.agent_leg
-            self._sip(self.stack.hangup, leg, 487)
+            self.sip(self.stack.hangup, leg, 487)
             caller.agent_leg = None
         if caller.agent is not None:
             (acd.missed if agent_fault else acd.give_back)(self.redis, caller.agent)
@@ -343,47 +355,47 @@ class CallFlow:
             return
         self._drop_agent_leg(caller, agent_fault=False)
         self._phase(caller, "voicemail")
-        self._sip(self.stack.play, caller.key, self._prompt("voicemail"))
-        self._after(self._prompt_seconds("voicemail") + 0.2, caller, "voicemail_beep")
+        self.sip(self.stack.play, caller.key, self.prompt("voicemail"))
+        self.after(self.prompt_length("voicemail") + 0.2, caller, "voicemail_beep")
 
     def _on_voicemail_beep(self, caller: Caller) -> None:
-        self._sip(self.stack.play, caller.key, self._prompt("beep"))
-        self._after(self._prompt_seconds("beep"), caller, "voicemail_record")
+        self.sip(self.stack.play, caller.key, self.prompt("beep"))
+        self.after(self.prompt_length("beep"), caller, "voicemail_record")
 
     def _on_voicemail_record(self, caller: Caller) -> None:
         caller.voicemail = path = self.config.recordings_dir / f"{caller.key}-voicemail.wav"
         caller.voicemail_started = True
-        self._sip(self.stack.record, caller.key, "voicemail", path)
-        self._after(self.config.voicemail_seconds, caller, "voicemail_full")
+        self.sip(self.stack.record, caller.key, "voicemail", path)
+        self.after(self.config.voicemail_seconds, caller, "voicemail_full")
 
     def _on_voicemail_full(self, caller: Caller) -> None:
-        self._sip(self.stack.hangup, caller.key)
+        self.sip(self.stack.hangup, caller.key)
 
     def _leg_answered(self, leg: str) -> None:
         owner = self.callers.get(self._leg_owner.get(leg, ""))
         if owner is None:
-            self._sip(self.stack.hangup, leg)
+            self.sip(self.stack.hangup, leg)
             return
         if leg in owner.extra_legs:  # emergency service joined the conference
             # Three-way: the caller and the agent both talk to the service; the recording hears it too.
-            self._sip(self.stack.bridge, owner.key, leg, record_into=(owner.key, "call"))
+            self.sip(self.stack.bridge, owner.key, leg, record_into=(owner.key, "call"))
             if owner.agent_leg is not None:
-                self._sip(self.stack.bridge, owner.agent_leg, leg)
+                self.sip(self.stack.bridge, owner.agent_leg, leg)
             return
         if leg != owner.agent_leg or owner.phase != "ringing":
-            self._sip(self.stack.hangup, leg)
+            self.sip(self.stack.hangup, leg)
             return
         owner.answered_at = datetime.now(UTC)
         owner.wait_seconds = self._waited(owner)
         self._phase(owner, "bridged")
         key = owner.key
-        self._sip(self.stack.stop_play, key)
-        self._sip(self.stack.bridge, key, leg, record_into=(key, "call"))
+        self.sip(self.stack.stop_play, key)
+        self.sip(self.stack.bridge, key, leg, record_into=(key, "call"))
         # The agent's side alone, beside the mixed recording: evidence that the bridge carries audio both
         # ways (the acceptance tests compare it); the call record job deletes it.
         agent_side = self.config.recordings_dir / f"{leg}.wav"
         owner.scratch.append(str(agent_side))
-        self._sip(self.stack.record, leg, "agent_rx", agent_side)
+        self.sip(self.stack.record, leg, "agent_rx", agent_side)
         self._publish(CallEventKind.ANSWERED, owner, details={"wait_seconds": owner.wait_seconds})
 
     def _ended(self, message: Ended) -> None:
@@ -412,7 +424,7 @@ class CallFlow:
             self._on_retry(owner)
         elif owner.phase == "bridged":  # the agent hung up: the call is over
             key = owner.key
-            self._sip(self.stack.hangup, key)
+            self.sip(self.stack.hangup, key)
 
     def _caller_ended(self, caller: Caller, message: Ended) -> None:
         ended_at = datetime.now(UTC)
@@ -433,9 +445,9 @@ class CallFlow:
         agent = caller.agent
         if caller.agent_leg is not None:
             leg = caller.agent_leg
-            self._sip(self.stack.hangup, leg)
+            self.sip(self.stack.hangup, leg)
         for leg in caller.extra_legs:
-            self._sip(self.stack.hangup, leg)
+            self.sip(self.stack.hangup, leg)
         if agent is not None:
             if caller.phase == "bridged":
                 acd.call_finished(self.redis, agent)
@@ -472,7 +484,7 @@ class CallFlow:
         if caller.phase == "queued" and digit == MENU_PROGRESS and self.config.database_url:
             self._phase(caller, "progress")  # out of the queue while the caller keys a number
             caller.digits = ""
-            self._sip(self.stack.play, caller.key, self._prompt("progress_enter"))
+            self.sip(self.stack.play, caller.key, self.prompt("progress_enter"))
             return
         if caller.phase == "progress":
             if digit == "#" and caller.digits:
@@ -503,16 +515,16 @@ class CallFlow:
         if caller is None or caller.phase != "progress_lookup":
             return
         if result.status is None:
-            fragments = [self._prompt("progress_not_found")]
+            fragments = [self.prompt("progress_not_found")]
         else:
-            fragments = [self._prompt("progress_status"), self._prompt(f"status_{result.status}")]
-        self._sip(self.stack.play_list, caller.key, fragments)
+            fragments = [self.prompt("progress_status"), self.prompt(f"status_{result.status}")]
+        self.sip(self.stack.play_list, caller.key, fragments)
         self._publish(
             CallEventKind.QUEUED,
             caller,
             details={"progress_query": result.number, "ticket_status": result.status},
         )
-        self._after(sum(duration_seconds(f) for f in fragments) + 0.3, caller, "retry")  # back in line
+        self.after(sum(duration_seconds(f) for f in fragments) + 0.3, caller, "retry")  # back in line
 
     def _transcript(self, line: TranscriptLine) -> None:
         caller = self.callers.get(line.call_id)
@@ -531,10 +543,13 @@ class CallFlow:
         if command.name == "dial":
             self._dial(command.arguments)
             return
+        if command.name == "survey":
+            self.surveys.start(command.arguments)
+            return
         if caller is None:
             return
         if command.name == "hangup":
-            self._sip(self.stack.hangup, caller.key)
+            self.sip(self.stack.hangup, caller.key)
         elif command.name == "transfer":
             self._transfer(
                 caller, str(command.arguments.get("target", "")), str(command.arguments.get("mode", "blind"))
@@ -551,10 +566,10 @@ class CallFlow:
             leg = f"{caller.key}-e{uuid.uuid4().hex[:6]}"
             caller.extra_legs.append(leg)
             self._leg_owner[leg] = caller.key
-            self._sip(self.stack.dial, leg, uri, "emergency")
+            self.sip(self.stack.dial, leg, uri, "emergency")
         else:
             key = caller.key
-            self._sip(self.stack.transfer, key, uri)
+            self.sip(self.stack.transfer, key, uri)
 
     def _transfer_done(self, caller: Caller, status: int) -> None:
         """A blind transfer that worked leaves the caller with the service: our legs hang up."""
@@ -564,55 +579,56 @@ class CallFlow:
             details={"target": caller.transferred_to, "sip_status": status, "final": True},
         )
         if 200 <= status < 300:
-            self._sip(self.stack.hangup, caller.key)
+            self.sip(self.stack.hangup, caller.key)
         else:
             caller.transferred_to = None  # still ours: the agent carries on
 
     # -- the dialing primitive (surveys, callbacks) ------------------------------------------------------
     def _dial(self, arguments: dict[str, Any]) -> None:
         """`dial {request_id, number, prompt?, digits?}`: every worker sees it; one claims it in Redis."""
+        self.place_call(arguments, prompt=arguments.get("prompt"), registry=self.outbound)
+
+    def place_call(
+        self, arguments: dict[str, Any], *, prompt: str | None, registry: dict[str, Outbound]
+    ) -> Outbound | None:
+        """Claim the request (exactly one worker does) and dial the number through the gateway."""
         request_id, number = str(arguments.get("request_id", "")), str(arguments.get("number", ""))
         if not request_id or not number or not self.config.gateway_uri_template:
-            return
+            return None
         claim = DIAL_CLAIM.format(request_id=request_id)
         if not self.redis.set(claim, self.config.worker, nx=True, ex=24 * 3600):
-            return  # another worker took it (or a retry of a request already placed)
+            return None  # another worker took it (or a retry of a request already placed)
         key = f"{self.config.worker}-o{uuid.uuid4().hex[:8]}"
-        call = Outbound(
-            key,
-            request_id,
-            number,
-            arguments.get("prompt"),
-            int(arguments.get("digits", 1)),
-            datetime.now(UTC),
-        )
-        self.outbound[key] = call
-        self._sip(self.stack.dial, key, self.config.gateway_uri_template.format(number=number), "outbound")
-        self._after(float(arguments.get("ring_seconds", 30)), call, "outbound_timeout")
+        call = Outbound(key, request_id, number, prompt, int(arguments.get("digits", 1)), datetime.now(UTC))
+        registry[key] = call
+        self.sip(self.stack.dial, key, self.config.gateway_uri_template.format(number=number), "outbound")
+        self.after(float(arguments.get("ring_seconds", 30)), call, "outbound_timeout")
+        return call
 
     def _outbound_message(self, call: Outbound, message: object) -> None:
         match message:
             case Answered():
                 call.answered_at = datetime.now(UTC)
                 call.generation += 1  # the ring timeout no longer applies
-                self._after(float(self.config.queue_seconds), call, "outbound_timeout")  # keys wait
+                self.after(float(self.config.queue_seconds), call, "outbound_timeout")  # keys wait
             case MediaReady() if call.prompt:
-                self._sip(self.stack.play, call.key, self._prompt(call.prompt))
+                self.sip(self.stack.play, call.key, self.prompt(call.prompt))
             case Digit(digit=digit):
                 if digit == "#" or len(call.digits) >= call.max_digits:
-                    self._sip(self.stack.hangup, call.key)
+                    self.sip(self.stack.hangup, call.key)
                 else:
                     call.digits += digit
                     if len(call.digits) >= call.max_digits:
-                        self._sip(self.stack.hangup, call.key)
+                        self.sip(self.stack.hangup, call.key)
             case Ended(status=status):
                 self.outbound.pop(call.key, None)
-                self._outbound_done(call, status)
+                self.outbound_done(call, status)
 
     def _on_outbound_timeout(self, call: Outbound) -> None:
-        self._sip(self.stack.hangup, call.key, 487 if call.answered_at is None else 200)
+        self.sip(self.stack.hangup, call.key, 487 if call.answered_at is None else 200)
 
-    def _outbound_done(self, call: Outbound, status: int) -> None:
+    def outbound_done(self, call: Outbound, status: int, extra: dict[str, Any] | None = None) -> str:
+        """Publish the end of an outbound call and enqueue its CDR; returns the outcome."""
         if call.answered_at is not None:
             outcome = "answered"
         elif status == 486 or status == 600:
@@ -628,6 +644,7 @@ class CallFlow:
             "digits": call.digits,
             "sip_status": status,
             "worker": self.config.worker,
+            **(extra or {}),
         }
         publish_call_event(
             self.redis,
@@ -656,3 +673,4 @@ class CallFlow:
             "worker": self.config.worker,
         }
         self.jobs.enqueue(jobs.call_record_job, record, None, job_timeout=120)
+        return outcome

@@ -13,6 +13,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+from telephony.survey_answers import PROMPT_TEXTS as SURVEY_PROMPTS
 from ticketing.vocabulary import TicketStatus
 
 VOICE = "cmn-latn-pinyin"
@@ -31,6 +32,7 @@ DEFAULT_TEXTS: dict[str, str] = {
 }
 
 
+DEFAULT_TEXTS.update(SURVEY_PROMPTS)
 # One fragment per ticket status, spoken after "progress_status" (e.g. "status_in_progress": 办理中).
 DEFAULT_TEXTS.update({f"status_{status.value}": status.label for status in TicketStatus})
 

@@ -112,4 +112,5 @@ def run_worker(config: WorkerConfig) -> None:
             thread.join(5)
         if transcriber is not None:
             transcriber.close()
+        flow.surveys.close()
         client.close()

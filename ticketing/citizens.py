@@ -18,3 +18,10 @@ def find_or_create_citizen(session: Session, phone: PhoneInfo, name: str | None)
     elif name and not citizen.name:
         citizen.name = name
     return citizen
+
+
+def set_callback_opt_out(session: Session, phone: PhoneInfo, opt_out: bool) -> Citizen:
+    """The citizen's wish not to be called back (回访) — kept on the citizen, so every ticket obeys it."""
+    citizen = find_or_create_citizen(session, phone, None)
+    citizen.callback_opt_out = opt_out
+    return citizen

@@ -65,6 +65,8 @@ RULES: dict[str, Rule] = {
     "urge": Rule(HANDLING_STATES | {S.REGISTERED}, None, "催办"),
     "warn": Rule(HANDLING_STATES | {S.REGISTERED}, None, "预警"),
     "callback_attempt": Rule(frozenset({S.CLOSED}), None, "回访尝试"),
+    "survey_unreachable": Rule(frozenset({S.CLOSED}), None, "回访未接通"),
+    "survey_review_closed": Rule(frozenset({S.CLOSED, S.VISITED}), None, "回访复核不重办"),
     "rating": Rule(ALL_BUT_ARCHIVED, None, "评价"),
 }
 

@@ -16,15 +16,16 @@ from web import (
     agent_api,
     attachments_api,
     auth,
-    callbacks_api,
     knowledge_api,
     live,
+    missed_calls_api,
     open311,
     openapi,
     pages,
     public_api,
     public_pages,
     suggestions_api,
+    surveys_api,
     ticket_export,
     tickets_api,
     worklists_api,
@@ -70,8 +71,9 @@ def create_app(
     openapi.add_routes(app)
     live.add_routes(app)
     agent_api.add_routes(app)
-    callbacks_api.add_routes(app)
+    missed_calls_api.add_routes(app)
     worklists_api.add_routes(app)
+    surveys_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)
     public_pages.add_routes(app)

@@ -61,8 +61,11 @@ def _submission_schema() -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    from web.openapi_surveys import survey_paths  # it uses this module's helpers
+
     doc = _core_document()
     doc["paths"].update(_console_paths())
+    doc["paths"].update(survey_paths())
     return doc
 
 
@@ -279,13 +282,13 @@ def _console_paths() -> dict[str, Any]:
                 "responses": {**ok, "404": _error(), "409": _error(), "422": _error()},
             }
         },
-        "/api/callbacks": {
+        "/api/missed-calls": {
             "get": {
                 "summary": "未接来电回拨清单：放弃排队、尚未回拨且之后未再接通的来电号码",
                 "responses": ok,
             }
         },
-        "/api/callbacks/{call_record_id}": {
+        "/api/missed-calls/{call_record_id}": {
             "post": {
                 "summary": "记录回拨结果（该号码此前未回拨的未接来电一并记为已回拨）",
                 "parameters": [

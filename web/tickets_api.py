@@ -21,6 +21,7 @@ from dispatch.models import Assignment
 from dispatch.operators import Forbidden, Operator
 from dispatch.returns import return_assignment
 from dispatch.review import review
+from dispatch.survey_review import decide
 from dispatch.ticket_listing import COUNT_CAP, conditions, count_matches
 from dispatch.ticket_listing import page as page_of
 from dispatch.visibility import can_see
@@ -140,6 +141,15 @@ def _need(body: dict[str, Any], key: str, kind: type) -> Any:
     return value
 
 
+def _survey_decision(body: dict[str, Any]) -> bool:
+    decision = body.get("decision")
+    if decision not in ("reopen", "close"):
+        raise InvalidInput(
+            "复核结论须为 reopen（重办）或 close（不重办）", code="invalid_fields", field="decision"
+        )
+    return decision == "reopen"
+
+
 # action name -> how to call the workflow with (ctx, operator, ticket_id, body)
 ACTIONS: dict[str, Callable[[Context, Operator, int, dict[str, Any]], Any]] = {
     "dispatch": lambda c, o, t, b: dispatch_ticket(
@@ -180,6 +190,15 @@ ACTIONS: dict[str, Callable[[Context, Operator, int, dict[str, Any]], Any]] = {
     "merge": lambda c, o, t, b: merge(c, o, t, _need(b, "into_ticket_id", int), str(b.get("note", ""))),
     "cancel": lambda c, o, t, b: cancel(c, t, o.actor, _need(b, "reason", str)),
     "arbitrate": lambda c, o, t, b: arbitrate(c, o, t, _need(b, "unit_id", int), _need(b, "decision", str)),
+    # 回访复核: {"decision": "reopen" | "close", "reason", "unit_id"?} (the unit: else the last lead unit)
+    "survey_review": lambda c, o, t, b: decide(
+        c,
+        o,
+        t,
+        reopen=_survey_decision(b),
+        reason=_need(b, "reason", str),
+        unit_id=b.get("unit_id") if isinstance(b.get("unit_id"), int) else None,
+    ),
 }
 
 

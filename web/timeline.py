@@ -12,6 +12,22 @@ CARD_LABELS = {"yellow": "黄牌预警", "red": "红牌超时"}
 STAGE_LABELS = {"dispatch": "派单", "sign": "签收", "reply": "答复"}
 TEXT_KEYS = ("answer", "text", "reason", "decision", "note")
 UNIT_KEYS = (("holder_unit_id", "承办单位"), ("escalated_to_unit_id", "升级至"))
+SURVEY_ACTIONS = ("callback_attempt", "record_visit")
+SURVEY_LABELS = {
+    # outcome of one attempt
+    "answered": "已接通",
+    "busy": "占线",
+    "no_answer": "无人接听",
+    "failed": "呼叫失败",
+    "not_understood": "未能识别回答",
+    "lost": "外呼无结果",
+    # satisfaction and method
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+    "auto_call": "自动外呼",
+    "agent_call": "人工回访",
+}
 
 
 def _status_label(value: str | None) -> str | None:
@@ -38,8 +54,18 @@ def describe(event: dict[str, Any], unit_names: dict[int, str]) -> dict[str, Any
         facts.append(f"退单原因：{RETURN_REASONS.get(payload['reason_code'], payload['reason_code'])}")
     if "working_days" in payload:
         facts.append(f"延期 {payload['working_days']} 个工作日")
-    if "resolved" in payload and event["action"] == "reply":
+    if (
+        "resolved" in payload
+        and event["action"] in ("reply", *SURVEY_ACTIONS)
+        and payload["resolved"] is not None
+    ):
         facts.append("已解决" if payload["resolved"] else "未解决")
+    if event["action"] in SURVEY_ACTIONS:
+        if "attempt" in payload:
+            facts.append(f"第 {payload['attempt']} 次")
+        for key in ("outcome", "satisfaction", "method"):
+            if payload.get(key):
+                facts.append(SURVEY_LABELS.get(payload[key], payload[key]))
     if "filename" in payload:
         facts.append(f"附件：{payload['filename']}")
     if payload.get("manual"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import dispatch.models  # noqa: F401 - registers the dispatch tables
+import dispatch.models
+import dispatch.survey_models  # noqa: F401 - registers the survey task table
 import ticketing.models
 from ticketing.db import create_db_engine
 

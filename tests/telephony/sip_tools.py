@@ -57,16 +57,25 @@ def caller_scenario(
 
 
 def agent_scenario(
-    folder: Path, *, ring_ms: int = 300, talk_ms: int = 60000, busy: bool = False, digits: str = ""
+    folder: Path,
+    *,
+    ring_ms: int = 300,
+    talk_ms: int = 60000,
+    busy: bool = False,
+    digits: str = "",
+    audio: Path | None = None,
 ) -> Path:
     """A phone that rings and answers (the agent's, or a citizen's on an outbound call); `digits` are
-    keyed after the answer (RFC 2833 on PT 121, what pjsua offers: telephony-notes P7)."""
+    keyed after the answer (RFC 2833 on PT 121, what pjsua offers: telephony-notes P7), `audio` (raw
+    mu-law 8 kHz) is spoken after the answer."""
     source = HERE / ("agent_busy.xml" if busy else "agent.xml")
     text = source.read_text().replace("{ring_ms}", str(ring_ms)).replace("{talk_ms}", str(talk_ms))
     keys = ""
     if digits:
         pcap = dtmf_pcap(digits, folder / f"keys-{time.monotonic_ns()}.pcap", pt=121)
         keys = f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>'
+    if audio is not None:
+        keys += f'\n  <nop><action><exec rtp_stream="{audio},1,0"/></action></nop>'
     text = text.replace("{keys}", keys)
     path = folder / f"agent-{time.monotonic_ns()}.xml"
     path.write_text(text)

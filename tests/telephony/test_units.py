@@ -155,3 +155,57 @@ def test_worker_config_from_settings_and_its_errors(tmp_path):
         bad = load_settings(environ={"HOTLINE_DATA_DIR": str(tmp_path), f"HOTLINE_{key}": value})
         with pytest.raises(ConfigError, match=key.lower()):
             worker_config(bad, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("resolved", "是", True),
+        ("resolved", "已 解决", True),
+        ("resolved", "没有 解决", False),
+        ("resolved", "未解决", False),
+        ("resolved", "[unk]", None),
+        ("satisfaction", "满意", "satisfied"),
+        ("satisfaction", "基本 满意", "basically_satisfied"),
+        ("satisfaction", "不 满意", "unsatisfied"),
+        ("satisfaction", "", None),
+    ],
+)
+def test_spoken_survey_answers_prefer_the_longest_phrase(question, text, answer):
+    from telephony.survey_answers import spoken_answer
+
+    assert spoken_answer(question, text) == answer
+
+
+def test_survey_keys_and_the_worker_policy_settings():
+    from hotline.worker import survey_policy
+    from telephony.survey_answers import key_answer
+
+    assert [key_answer("satisfaction", k) for k in "1234"] == [
+        "satisfied",
+        "basically_satisfied",
+        "unsatisfied",
+        None,
+    ]
+    assert key_answer("resolved", "2") is False
+    policy = survey_policy(load_settings(environ={"HOTLINE_SURVEY_HOURS": "08:30-21:00"}))
+    assert policy.hours[0].isoformat() == "08:30:00" and policy.attempts == 3
+    assert policy.dial is False  # no gateway configured: agents call back by hand
+    for bad in ("22:00-06:00", "nonsense"):
+        with pytest.raises(ConfigError, match="survey_hours"):
+            survey_policy(load_settings(environ={"HOTLINE_SURVEY_HOURS": bad}))
+
+
+def test_survey_recognizer_decodes_a_grammar_with_a_real_model(tmp_path, ko_model_path):
+    """The recognizer glue for real: a pjmedia-style WAV read past its header, a vosk grammar of
+    the answer phrases, words mapped to answers. The Korean model stands in for the Chinese one
+    (not shipped here), with Korean answer words; the file is deleted once heard."""
+    from telephony.survey_answers import recognise
+
+    raw, wav = tmp_path / "raw.wav", tmp_path / "answer.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), "아니요"], check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True)
+    korean = {"resolved": (("아니요", False), ("네", True))}
+    heard = recognise("resolved", str(wav), str(ko_model_path), 16000, korean)
+    assert heard.text == "아니요" and heard.answer is False and heard.seconds > 0.3
+    assert heard.model == ko_model_path.name and not wav.exists()

@@ -274,10 +274,10 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ],
     # The missed-call callback list is for people who take calls; recording a callback on a call
     # record that is not a missed call is 404 for them.
-    ("GET", "/api/callbacks"): [(call("GET", "/api/callbacks"), only(*PHONE))],
-    ("POST", "/api/callbacks/{call_record_id}"): [
+    ("GET", "/api/missed-calls"): [(call("GET", "/api/missed-calls"), only(*PHONE))],
+    ("POST", "/api/missed-calls/{call_record_id}"): [
         (
-            call("POST", "/api/callbacks/999999", json={"outcome": "reached"}),
+            call("POST", "/api/missed-calls/999999", json={"outcome": "reached"}),
             {**only(*PHONE), **dict.fromkeys(PHONE, "404")},
         )
     ],
@@ -465,6 +465,22 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ],
     # State changes for good: last. The community's handler signs its assignment (after everyone
     # else was refused), then everyone logs out.
+    # 回访: people who take calls call back and enter answers; the platform reads the review queue.
+    ("GET", "/api/surveys/callbacks"): [(call("GET", "/api/surveys/callbacks"), only(*PHONE))],
+    ("GET", "/api/surveys/review"): [(call("GET", "/api/surveys/review"), only("dispatcher", "admin"))],
+    # No such task: the right roles get as far as the lookup (404), the others are refused first.
+    ("POST", "/api/surveys/{task_id}/answers"): [
+        (
+            call("POST", "/api/surveys/999999/answers", json={"resolved": True, "satisfaction": "satisfied"}),
+            {**staff("403"), **dict.fromkeys(PHONE, "404")},
+        )
+    ],
+    ("PUT", "/api/citizens/callback-opt-out"): [
+        (
+            call("PUT", "/api/citizens/callback-opt-out", json={"phone": "13900001111", "opt_out": True}),
+            only(*PHONE),
+        )
+    ],
     ("POST", TICKET + "/actions/{action}"): [
         (
             call(

@@ -365,17 +365,17 @@ async def test_missed_calls_are_listed_for_agents_and_a_callback_is_recorded_onc
                 )
             )
     headers = await as_user(client, "agent")
-    listed = await (await client.get("/api/callbacks")).json()
+    listed = await (await client.get("/api/missed-calls")).json()
     assert [(i["caller"], i["attempts"]) for i in listed["items"]] == [("+8613912340000", 2)]  # in full
     assert listed["outcomes"]["no_answer"] == "回拨无人接听"
-    url = f"/api/callbacks/{listed['items'][0]['call_record_id']}"
+    url = f"/api/missed-calls/{listed['items'][0]['call_record_id']}"
     bad = await client.post(url, json={"outcome": "maybe"}, headers=headers)
     assert bad.status == 422 and (await bad.json())["error"]["code"] == "invalid_callback_outcome"
     done = await client.post(url, json={"outcome": "reached", "note": "已解释政策"}, headers=headers)
     assert (await done.json())["calls_covered"] == 2
     again = await client.post(url, json={"outcome": "reached"}, headers=headers)
     assert again.status == 409 and (await again.json())["error"]["code"] == "already_called_back"
-    assert (await (await client.get("/api/callbacks")).json())["items"] == []
+    assert (await (await client.get("/api/missed-calls")).json())["items"] == []
     handler = await as_user(client, "community")
-    assert (await client.get("/api/callbacks")).status == 403
+    assert (await client.get("/api/missed-calls")).status == 403
     assert (await client.post(url, json={"outcome": "reached"}, headers=handler)).status == 403

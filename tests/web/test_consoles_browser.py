@@ -26,6 +26,7 @@ from dispatch.graded_dispatch import dispatch_ticket
 from dispatch.models import Assignment, ExtensionRequest
 from dispatch.operators import operator_for
 from dispatch.supervision import sweep
+from dispatch.surveys import SurveyPolicy
 from dispatch.training import retrain_from_database
 from hotline.demo import seed_demo_if_empty
 from tests.conftest import new_database_url
@@ -292,6 +293,60 @@ def test_agent_answers_from_the_knowledge_base_and_closes_directly(browser, site
             )
         ).scalar_one()
         assert "社会保障卡挂失与补换" in closing.payload["answer"]
+
+
+def test_agent_calls_back_an_unreachable_survey_and_enters_the_answers(browser, site):
+    from dispatch.graded_dispatch import close_directly
+    from dispatch.survey_models import SurveyTask
+    from dispatch.surveys import schedule_for
+
+    result = submit(
+        site.db, Submission(channel="phone_agent", content="咨询公积金提取。", contact_phone="13700001234")
+    )
+    with dispatch_context(site.db) as ctx:
+        close_directly(ctx, site.operator("agent01"), result.ticket_id, "已告知提取材料。")
+    with dispatch_context(site.db) as ctx:
+        [task] = schedule_for(ctx, load_for_update(ctx.session, result.ticket_id), SurveyPolicy())
+        task.state, task.attempts = "unreachable", 3  # the dialer gave up (tests/telephony covers how)
+        task_id = task.id
+    agent = login(browser, site, "agent01")
+    row = agent.locator(f"#survey-list li[data-task='{task_id}']")
+    row.wait_for()
+    assert "+8613700001234" in row.inner_text() and "未接通" in row.inner_text()
+    row.locator(".survey-resolved").select_option("false")
+    row.locator(".survey-satisfaction").select_option("unsatisfied")
+    shoot(agent, "agent-surveys")
+    row.locator(".survey-save").click()
+    row.wait_for(state="detached")
+    with site.db.read_session() as s:
+        assert s.get_one(SurveyTask, task_id).state == "review"
+        visit = s.execute(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == result.ticket_id, TicketEvent.action == "record_visit"
+            )
+        ).scalar_one()
+    assert visit.payload["method"] == "agent_call" and visit.payload["satisfaction"] == "unsatisfied"
+    agent.goto(f"{site.url}/tickets/{result.ticket_id}")  # the timeline reads the answers out
+    line = agent.locator("li:has-text('回访尝试')").first
+    line.wait_for()
+    assert "人工回访" in line.inner_text() and "不满意" in line.inner_text() and "未解决" in line.inner_text()
+
+    # The platform's 回访复核 queue on the dispatch console: not reopened, with the reason given.
+    dispatcher = login(browser, site, "dispatch")
+    review_row = dispatcher.locator(f"#survey-review-rows tr[data-ticket='{result.ticket_id}']")
+    review_row.wait_for()
+    shoot(dispatcher, "dispatch-survey-review")
+    dispatcher.once("dialog", lambda dialog: dialog.accept("已电话解释提取政策，市民认可"))
+    review_row.locator("[data-decision=close]").click()
+    review_row.wait_for(state="detached")
+    with site.db.read_session() as s:
+        closed = s.execute(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == result.ticket_id, TicketEvent.action == "survey_review_closed"
+            )
+        ).scalar_one()
+        assert closed.payload["reason"] == "已电话解释提取政策，市民认可"
+        assert s.get_one(SurveyTask, task_id).state == "review_closed"
 
 
 def _late_ticket(site: Site) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""`/api/callbacks`: the missed-call callback list on the agent's desk, and recording a callback.
+"""`/api/missed-calls`: the missed-call callback list on the agent's desk, and recording a callback.
 
 Agents (and leaders on a live-answer day) take calls and so see callers' full numbers; they dial the
 number from their phone and record how it went here.
@@ -69,5 +69,5 @@ async def post_callback(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/callbacks", list_missed)
-    app.router.add_post(r"/api/callbacks/{call_record_id}", post_callback)
+    app.router.add_get("/api/missed-calls", list_missed)
+    app.router.add_post(r"/api/missed-calls/{call_record_id}", post_callback)

@@ -18,7 +18,7 @@ function entry(item, outcomes) {
   const buttons = Object.entries(outcomes).map(([outcome, label]) =>
     h("button", { type: "button", class: "small", dataset: { outcome }, onclick: async (event) => {
       const done = await run(event.currentTarget,
-        () => api("POST", `/api/callbacks/${item.call_record_id}`, { outcome }), `已记录：${label}`);
+        () => api("POST", `/api/missed-calls/${item.call_record_id}`, { outcome }), `已记录：${label}`);
       if (done) await refresh();
     } }, label.replace(/^回拨/, "")));
   return h("li", { dataset: { call: item.call_record_id } },
@@ -29,7 +29,7 @@ function entry(item, outcomes) {
 
 async function refresh() {
   try {
-    const { items, outcomes } = await api("GET", "/api/callbacks");
+    const { items, outcomes } = await api("GET", "/api/missed-calls");
     document.getElementById("callback-count").textContent = items.length;
     list.replaceChildren(...(items.length ? items.map((item) => entry(item, outcomes))
       : [h("li", { class: "muted" }, "没有待回拨的未接来电")]));
