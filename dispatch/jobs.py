@@ -10,11 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dispatch.rating_sweep import rating_sweep
 from dispatch.supervision import sweep
 from dispatch.training import retrain_from_database
 from ticketing.db import Database
 
 SWEEP_INTERVAL_S = 60
+RATING_SWEEP_INTERVAL_S = 300  # default ratings are days-scale; stuck 差评 are rare
 RETRAIN_CRON = "30 2 * * *"  # nightly, when the lines are quiet
 _database_url: str | None = None
 _models_dir: Path | None = None
@@ -48,5 +50,15 @@ def retrain_job() -> dict[str, Any]:
     db = _database()
     try:
         return {target: count for target, count in retrain_from_database(db, _models_dir).items()}
+    finally:
+        db.dispose()
+
+
+def rating_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
+    """Finish half-made 差评 tickets and give unrated closed tickets their default 基本满意."""
+    db = _database()
+    try:
+        report = rating_sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
+        return {"routed": report.routed, "defaulted": report.defaulted}
     finally:
         db.dispose()

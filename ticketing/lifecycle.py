@@ -66,6 +66,9 @@ RULES: dict[str, Rule] = {
     "warn": Rule(HANDLING_STATES | {S.REGISTERED}, None, "预警"),
     "callback_attempt": Rule(frozenset({S.CLOSED}), None, "回访尝试"),
     "rating": Rule(ALL_BUT_ARCHIVED, None, "评价"),
+    # On a 差评 ticket: the rated unit appeals the rating (申诉), the platform decides (复核).
+    "appeal_rating": Rule(ALL_BUT_ARCHIVED, None, "差评申诉"),
+    "decide_appeal": Rule(ALL_BUT_ARCHIVED, None, "申诉复核"),
 }
 
 

@@ -1,0 +1,86 @@
+"""The 好差评 channels as dispatch sees them: a device's or a QR page's rating is recorded, and a 差评
+becomes a ticket for the rated unit at once (`dispatch.bad_ratings`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.assignments import LEAD
+from dispatch.bad_ratings import open_bad_rating_ticket
+from dispatch.models import Assignment
+from ticketing.db import Database
+from ticketing.errors import NotFound
+from ticketing.evaluations import Rated, RatingInput, is_bad, record_evaluation
+from ticketing.models import RatingDevice, RatingToken, Ticket
+from ticketing.rating_tokens import TICKET, issue_ticket_token, rate_with_token
+from ticketing.ticket_actions import Actor, perform
+
+CITIZEN = Actor("评价人")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    evaluation_id: int
+    created: bool  # False: a replay of a rating already recorded
+    level: str
+    bad_ticket_id: int | None
+
+
+def handling_unit(session: Session, ticket: Ticket) -> int | None:
+    """The unit a rating of `ticket` is about: the last lead unit, else the unit holding it."""
+    lead = session.execute(
+        select(Assignment.unit_id)
+        .where(Assignment.ticket_id == ticket.id, Assignment.role == LEAD)
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return lead if lead is not None else ticket.holder_unit_id
+
+
+def _follow_up(db: Database, accepted: Accepted, now: datetime | None) -> Accepted:
+    if accepted.bad_ticket_id is not None or not is_bad(accepted.level):
+        return accepted
+    ticket_id = open_bad_rating_ticket(db, accepted.evaluation_id, now)
+    return Accepted(accepted.evaluation_id, accepted.created, accepted.level, ticket_id)
+
+
+def accept_device_rating(
+    db: Database, device_id: int, rating: RatingInput, now: datetime | None = None
+) -> Accepted:
+    """Record a device's rating (a replayed idempotency key returns the first record)."""
+    with db.session() as session:
+        device = session.get_one(RatingDevice, device_id)
+        rated = Rated(
+            unit_id=device.unit_id,
+            hall_id=device.hall_id,
+            window_id=device.window_id,
+            staff_user_id=device.staff_user_id,
+            device_id=device.id,
+        )
+        evaluation, created = record_evaluation(session, "rating_device", rated, rating, now=now)
+        accepted = Accepted(evaluation.id, created, evaluation.level, evaluation.bad_ticket_id)
+    return _follow_up(db, accepted, now)
+
+
+def rate_by_qr(db: Database, token: str, rating: RatingInput, now: datetime | None = None) -> Accepted:
+    """Use a QR token once; a ticket's rating is also logged on the rated ticket."""
+    with db.session() as session:
+        row, evaluation = rate_with_token(session, token, rating, now=now)
+        if row.kind == TICKET and row.ticket_id is not None:
+            ticket = session.get_one(Ticket, row.ticket_id)
+            payload = {"level": evaluation.level, "evaluation_id": evaluation.id, "channel": "qr_rating"}
+            perform(session, ticket, "rating", CITIZEN, payload, now=now)
+        accepted = Accepted(evaluation.id, True, evaluation.level, None)
+    return _follow_up(db, accepted, now)
+
+
+def issue_ticket_qr(session: Session, ticket_id: int, now: datetime | None = None) -> tuple[RatingToken, str]:
+    ticket = session.get(Ticket, ticket_id)
+    unit_id = handling_unit(session, ticket) if ticket is not None else None
+    if ticket is None or unit_id is None:
+        raise NotFound(f"工单不存在：{ticket_id}", code="ticket_not_found")
+    return issue_ticket_token(session, ticket_id, unit_id, now=now)
