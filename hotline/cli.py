@@ -127,6 +127,7 @@ def web(ctx: click.Context) -> None:
         public_lookup=Limit(settings.rate_lookup_per_minute, 60),
         login=Limit(settings.rate_login_per_minute, 60),
         open311_post=Limit(settings.rate_open311_post_per_minute, 60),
+        device=Limit(settings.rate_device_per_minute, 60),
         lookup_failures=Limit(settings.rate_lookup_failures_per_ticket_per_hour, 3600),
         forwarded_hops=settings.web_forwarded_hops,
     )

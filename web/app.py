@@ -14,6 +14,7 @@ from web import (
     agent_api,
     attachments_api,
     auth,
+    device_api,
     knowledge_api,
     live,
     open311,
@@ -21,6 +22,8 @@ from web import (
     pages,
     public_api,
     public_pages,
+    rating_pages,
+    ratings_api,
     suggestions_api,
     ticket_export,
     tickets_api,
@@ -72,4 +75,7 @@ def create_app(
     pages.add_routes(app)
     public_pages.add_routes(app)
     public_api.add_routes(app)
+    rating_pages.add_routes(app)
+    ratings_api.add_routes(app)
+    device_api.add_routes(app)
     return app
