@@ -107,7 +107,8 @@ def test_stats_per_hall_window_and_staff(db, city) -> None:
             assert (row.total, row.bad, row.satisfaction_rate) == (5, 1, 0.8)
             assert row.counts["satisfied"] == 2
         assert rating_stats(s, "hall", since=NOW + timedelta(seconds=1)) == []
-        pytest.raises(InvalidInput, rating_stats, s, "floor")
+        with pytest.raises(InvalidInput):
+            rating_stats(s, "floor")
 
 
 def closed_ticket(db, city) -> int:
