@@ -591,5 +591,61 @@ def telephony(ctx: click.Context, index: int) -> None:
     run_worker(config)
 
 
+@main.group()
+def devices() -> None:
+    """好差评 rating devices (评价器): register with the admin API; simulate a fleet here."""
+
+
+@devices.command("simulate")
+@click.option("--url", default=None, help="Base URL of the web server (default: this host's web port).")
+@click.option("--devices", "count", type=click.IntRange(0, 10_000), default=0, help="Register N new devices.")
+@click.option("--token", "tokens", multiple=True, help="Token of an existing device (repeatable).")
+@click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between a device's ratings.",
+)
+@click.option("--bad-share", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--replay-share", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--seed", type=int, default=12345, show_default=True)
+@click.pass_context
+@_fail_cleanly
+def devices_simulate(
+    ctx: click.Context,
+    url: str | None,
+    count: int,
+    tokens: tuple[str, ...],
+    seconds: float,
+    interval: float,
+    bad_share: float,
+    replay_share: float,
+    seed: int,
+) -> None:
+    """Drive a fleet of simulated devices against the device API (demos, load tests)."""
+    import asyncio
+
+    from ticketing.demo.rating_fleet import register_fleet
+    from web.device_simulator import FleetSettings, run_fleet
+
+    settings = _settings(ctx)
+    all_tokens = list(tokens)
+    if count:
+        db = _database(settings)
+        try:
+            with db.session() as session:
+                all_tokens += register_fleet(session, count)
+        finally:
+            db.dispose()
+    if not all_tokens:
+        raise click.UsageError("请用 --devices N 登记模拟评价器，或用 --token 指定已有评价器的令牌")
+    fleet = FleetSettings(seconds, interval, bad_share, replay_share, seed)
+    base = url or f"http://127.0.0.1:{settings.web_port}"
+    click.echo(f"{len(all_tokens)} 台模拟评价器 → {base}，持续 {seconds:.0f} 秒", err=True)
+    click.echo(asyncio.run(run_fleet(base, all_tokens, fleet)).summary())
+
+
 if __name__ == "__main__":
     main()
