@@ -59,10 +59,10 @@ def _default_batch(db: Database, now: datetime) -> int:
                 rated_at=ticket.closed_at + (now - cutoff),
                 comment="逾期未评价，默认基本满意",
             )
-            evaluation, created = record_evaluation(
+            evaluation = record_evaluation(
                 ctx.session, "default", Rated(unit_id=unit_id, ticket_id=ticket.id), rating, now=now
             )
-            if created:
+            if evaluation.created:
                 payload = {"level": evaluation.level, "evaluation_id": evaluation.id, "default": True}
                 perform(ctx.session, ticket, "rating", DEFAULTER, payload, now=now)
                 count += 1

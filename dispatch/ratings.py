@@ -49,32 +49,24 @@ def _follow_up(db: Database, accepted: Accepted, now: datetime | None) -> Accept
 
 
 def accept_device_rating(
-    db: Database, device_id: int, rating: RatingInput, now: datetime | None = None
+    db: Database, device: RatingDevice, rating: RatingInput, now: datetime | None = None
 ) -> Accepted:
-    """Record a device's rating (a replayed idempotency key returns the first record)."""
+    """Record a rating of the (authenticated) device; a replayed idempotency key returns the first
+    record, and makes the 差评 ticket if an earlier attempt died before it."""
     with db.session() as session:
-        device = session.get_one(RatingDevice, device_id)
-        rated = Rated(
-            unit_id=device.unit_id,
-            hall_id=device.hall_id,
-            window_id=device.window_id,
-            staff_user_id=device.staff_user_id,
-            device_id=device.id,
-        )
-        evaluation, created = record_evaluation(session, "rating_device", rated, rating, now=now)
-        accepted = Accepted(evaluation.id, created, evaluation.level, evaluation.bad_ticket_id)
-    return _follow_up(db, accepted, now)
+        done = record_evaluation(session, "rating_device", Rated.by_device(device), rating, now=now)
+    return _follow_up(db, Accepted(done.id, done.created, done.level, done.bad_ticket_id), now)
 
 
 def rate_by_qr(db: Database, token: str, rating: RatingInput, now: datetime | None = None) -> Accepted:
     """Use a QR token once; a ticket's rating is also logged on the rated ticket."""
     with db.session() as session:
-        row, evaluation = rate_with_token(session, token, rating, now=now)
+        row, done = rate_with_token(session, token, rating, now=now)
         if row.kind == TICKET and row.ticket_id is not None:
             ticket = session.get_one(Ticket, row.ticket_id)
-            payload = {"level": evaluation.level, "evaluation_id": evaluation.id, "channel": "qr_rating"}
+            payload = {"level": done.level, "evaluation_id": done.id, "channel": "qr_rating"}
             perform(session, ticket, "rating", CITIZEN, payload, now=now)
-        accepted = Accepted(evaluation.id, True, evaluation.level, None)
+        accepted = Accepted(done.id, True, done.level, None)
     return _follow_up(db, accepted, now)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ticketing.errors import InvalidInput
-from ticketing.models import Evaluation, utcnow
+from ticketing.models import Evaluation, RatingDevice, utcnow
 from ticketing.phones import normalise_phone
 from ticketing.vocabulary import BAD_RATING_LEVELS, RatingLevel
 
@@ -44,6 +44,10 @@ class Rated:
     staff_user_id: int | None = None
     device_id: int | None = None
     ticket_id: int | None = None
+
+    @classmethod
+    def by_device(cls, device: RatingDevice) -> Rated:
+        return cls(device.unit_id, device.hall_id, device.window_id, device.staff_user_id, device.id)
 
 
 @dataclass(frozen=True)
@@ -130,11 +134,19 @@ def is_bad(level: str) -> bool:
     return RatingLevel(level) in BAD_RATING_LEVELS
 
 
+@dataclass(frozen=True)
+class Recorded:
+    id: int
+    created: bool  # False: the first record of this key (or ticket), unchanged
+    level: str
+    bad_ticket_id: int | None
+
+
 def record_evaluation(
     session: Session, source: str, rated: Rated, rating: RatingInput, *, now: datetime | None = None
-) -> tuple[Evaluation, bool]:
-    """The evaluation and whether it is new. A key the device already delivered, or a ticket that is
-    already rated (一事一评), returns the first record unchanged."""
+) -> Recorded:
+    """Insert the evaluation; a key the device already delivered, or a ticket that is already rated
+    (一事一评), returns the first record unchanged. One statement when new: devices call this a lot."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = Evaluation.__table__
     new_id = session.execute(
@@ -162,15 +174,17 @@ def record_evaluation(
         .returning(table.c.id)
     ).scalar_one_or_none()
     if new_id is not None:
-        return session.get_one(Evaluation, new_id), True
-    return _first_record(session, rated, rating), False
+        return Recorded(new_id, True, rating.level, None)
+    return _first_record(session, rated, rating)
 
 
-def _first_record(session: Session, rated: Rated, rating: RatingInput) -> Evaluation:
+def _first_record(session: Session, rated: Rated, rating: RatingInput) -> Recorded:
+    query = select(Evaluation.id, Evaluation.level, Evaluation.bad_ticket_id)
     if rated.ticket_id is not None:
-        query = select(Evaluation).where(Evaluation.rated_ticket_id == rated.ticket_id)
+        query = query.where(Evaluation.rated_ticket_id == rated.ticket_id)
     else:
-        query = select(Evaluation).where(
+        query = query.where(
             Evaluation.device_id == rated.device_id, Evaluation.idempotency_key == rating.idempotency_key
         )
-    return session.execute(query).scalar_one()
+    found = session.execute(query).one()
+    return Recorded(found.id, False, found.level, found.bad_ticket_id)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ticketing.api_keys import MAX_KEY_CHARS, hash_key
 from ticketing.errors import HotlineError, IllegalTransition, NotFound
-from ticketing.evaluations import Rated, RatingInput, record_evaluation
-from ticketing.models import Evaluation, RatingToken, ServiceWindow, Ticket, User, utcnow
+from ticketing.evaluations import Rated, RatingInput, Recorded, record_evaluation
+from ticketing.models import RatingToken, ServiceWindow, Ticket, User, utcnow
 from ticketing.vocabulary import RATING_CHANNELS, TicketStatus
 
 TOKEN_BYTES = 24
@@ -93,7 +93,7 @@ def open_token(
 
 def rate_with_token(
     session: Session, token: str, rating: RatingInput, *, now: datetime | None = None
-) -> tuple[RatingToken, Evaluation]:
+) -> tuple[RatingToken, Recorded]:
     now = now or utcnow()
     row = open_token(session, token, now=now, lock=True)
     hall_id = None
@@ -106,8 +106,8 @@ def rate_with_token(
         staff_user_id=row.staff_user_id,
         ticket_id=row.ticket_id,
     )
-    evaluation, created = record_evaluation(session, "qr_rating", rated, rating, now=now)
-    if not created:  # another code of the same ticket was used first: one ticket, one rating
+    evaluation = record_evaluation(session, "qr_rating", rated, rating, now=now)
+    if not evaluation.created:  # another code of the same ticket was used first: one ticket, one rating
         raise TokenGone("该诉求已评价过，感谢您的参与", code="rating_token_used")
     row.used_at, row.evaluation_id = now, evaluation.id
     return row, evaluation

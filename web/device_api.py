@@ -108,7 +108,7 @@ async def post_evaluation(request: web.Request) -> web.Response:
     db = request.app[DB_KEY]
 
     def run() -> dict[str, Any]:
-        accepted = accept_device_rating(db, device.id, rating)
+        accepted = accept_device_rating(db, device, rating)
         number = None
         if accepted.bad_ticket_id is not None:
             with db.read_session() as session:
