@@ -68,7 +68,8 @@ def start_web(url: str, redis_url: str, data_dir: Path) -> tuple[subprocess.Pope
 
 
 async def baseline(base: str, clients: int, seconds: float) -> FleetReport:
-    """`clients` callers of /healthz back to back, timed like the fleet."""
+    """`clients` callers of /healthz back to back, timed like the fleet. Under this load some checks
+    exceed the health check's own 3 s limit and answer 503: they are counted (as `failures`)."""
     report = FleetReport()
     async with aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=clients)) as http:
         started = time.perf_counter()
@@ -79,9 +80,9 @@ async def baseline(base: str, clients: int, seconds: float) -> FleetReport:
                 begun = time.perf_counter()
                 async with http.get("/healthz") as response:
                     await response.read()
-                    response.raise_for_status()
                 report.latencies_ms.append((time.perf_counter() - begun) * 1000)
                 report.new += 1
+                report.failures += response.status != 200
 
         await asyncio.gather(*(loop() for _ in range(clients)))
         report.seconds = time.perf_counter() - started
@@ -143,6 +144,7 @@ def main() -> None:
             f"evaluations/s ÷ healthz/s = {fleet.accepted_per_s / floor.accepted_per_s:.2f}; "
             f"p99 ÷ healthz p99 = {fleet.percentile(0.99) / floor.percentile(0.99):.2f}"
         )
+        print(f"baseline answers that were 503 (health check over its 3 s limit): {floor.failures}")
         print(fleet.summary())
         verdict = "OK" if stored == fleet.new else "MISMATCH"
         print(f"stored evaluations {stored}, new ratings accepted {fleet.new}: {verdict}")
