@@ -1,0 +1,68 @@
+"""The QR rating page in a real browser (Debian's chromium through Playwright, headless, a phone-sized
+viewport) against the real app on a real port: the citizen picks a level and reasons by tapping,
+leaves a phone number, submits once; the 差评 reaches the rated unit as a ticket; the same code
+cannot rate again. A screenshot goes to $HOTLINE_SCREENS_DIR (default /tmp/screens)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.dispatch.conftest import build_city
+from tests.support.app_server import AppServer
+from tests.support.ratings import build_hall
+from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS
+from ticketing.models import Evaluation, Ticket
+from ticketing.rating_tokens import issue_visit_token
+from web.app import create_app
+
+pytestmark = pytest.mark.slow
+PHONE = {"width": 390, "height": 844}
+SCREENS = Path(os.environ.get("HOTLINE_SCREENS_DIR", "/tmp/screens"))
+
+
+def test_citizen_rates_a_window_visit_on_a_phone(sqlite_db, redis_url, tmp_path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run scripts/install-system-packages.sh")
+    city = build_city(sqlite_db)
+    hall = build_hall(sqlite_db, city)
+    with sqlite_db.session() as s:
+        token = issue_visit_token(s, hall.window, city.users["street"])[1]
+    server = AppServer(create_app(sqlite_db, redis_url, tmp_path))
+    server.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True).new_page()
+            page.set_default_timeout(10_000)
+            page.goto(f"{server.url}/public/rate/{token}")
+            assert "3号窗口（社保）" in page.inner_text("form.rating")
+            page.click("text=非常不满意")  # the label: the radio itself is visually hidden
+            page.click("text=多次跑动")
+            page.click("text=等候时间长")
+            page.fill("textarea[name=comment]", "材料要求前后不一，跑了三趟")
+            page.fill("input[name=phone]", "13912345678")
+            SCREENS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENS / "rating-page.png"), full_page=True)
+            page.click("button[type=submit]")
+            page.wait_for_selector(".notice.ok")
+            assert "已转交责任单位核实整改" in page.inner_text(".notice.ok")
+            page.goto(f"{server.url}/public/rate/{token}")
+            assert "已评价" in page.inner_text(".notice.error")
+            browser.close()
+    finally:
+        server.stop()
+    with sqlite_db.read_session() as s:
+        evaluation = s.execute(select(Evaluation)).scalar_one()
+        assert (evaluation.level, evaluation.reasons, evaluation.rater_phone) == (
+            "very_unsatisfied",
+            ["多次跑动", "等候时间长"],
+            "+8613912345678",
+        )
+        ticket = s.get_one(Ticket, evaluation.bad_ticket_id)
+        assert (ticket.channel, ticket.holder_unit_id, ticket.contact_phone) == ("qr_rating", hall.unit, None)
