@@ -13,6 +13,7 @@ platform reads, because raters are never shown to the unit they rated.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from ticketing.ticket_actions import Actor, load_for_update, perform
 from ticketing.vocabulary import Channel, OrgKind, RatingLevel, TicketStatus
 
 ROUTER = Actor("好差评")
+BEIJING = ZoneInfo("Asia/Shanghai")
 SOURCE_CHANNEL = {"rating_device": Channel.RATING_DEVICE, "qr_rating": Channel.QR_RATING}
 
 
@@ -148,3 +150,17 @@ def rectification_assignment(session: Session, ticket_id: int) -> Assignment | N
         .order_by(Assignment.id)
         .limit(1)
     ).scalar_one_or_none()
+
+
+def rectification_feedback(session: Session, evaluation_id: int) -> str | None:
+    """What the rater is told about their 差评: the unit's rectification reply, or that it is under way."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or evaluation.bad_ticket_id is None:
+        return None
+    lead = rectification_assignment(session, evaluation.bad_ticket_id)
+    if lead is not None and lead.reply_text:
+        return f"责任单位的整改情况：{lead.reply_text}"
+    if lead is not None and lead.reply_due_at is not None:
+        due = lead.reply_due_at.astimezone(BEIJING).strftime("%Y-%m-%d")
+        return f"您的差评已转交责任单位核实整改，整改期限至 {due}。"
+    return "您的差评已转交责任单位核实整改。"

@@ -188,3 +188,10 @@ def _first_record(session: Session, rated: Rated, rating: RatingInput) -> Record
         )
     found = session.execute(query).one()
     return Recorded(found.id, False, found.level, found.bad_ticket_id)
+
+
+def rater_phone_for_ticket(session: Session, ticket_id: int) -> str | None:
+    """The number a 差评's rater left for the feedback call (the ticket itself carries none)."""
+    return session.execute(
+        select(Evaluation.rater_phone).where(Evaluation.bad_ticket_id == ticket_id)
+    ).scalar_one_or_none()

@@ -111,3 +111,12 @@ def rate_with_token(
         raise TokenGone("该诉求已评价过，感谢您的参与", code="rating_token_used")
     row.used_at, row.evaluation_id = now, evaluation.id
     return row, evaluation
+
+
+def spent_evaluation_id(session: Session, token: str) -> int | None:
+    """The evaluation a used token gave (for showing the rater the follow-up), else None."""
+    if not token or len(token) > MAX_KEY_CHARS:
+        return None
+    return session.execute(
+        select(RatingToken.evaluation_id).where(RatingToken.token_hash == hash_key(token))
+    ).scalar_one_or_none()

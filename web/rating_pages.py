@@ -15,11 +15,12 @@ import segno
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from dispatch.bad_ratings import rectification_feedback
 from dispatch.ratings import rate_by_qr
 from ticketing.errors import HotlineError
 from ticketing.evaluations import BAD_REASONS, GOOD_REASONS, MAX_COMMENT_CHARS, is_bad, parse_rating
 from ticketing.models import OrgUnit, RatingToken, ServiceWindow, Ticket
-from ticketing.rating_tokens import TICKET, open_token
+from ticketing.rating_tokens import TICKET, open_token, spent_evaluation_id
 from ticketing.vocabulary import RatingLevel
 from web.keys import DB_KEY
 from web.public_html import errors_block, esc, html_response, message_page
@@ -72,12 +73,23 @@ def _form(token: str, subject: str, values: dict[str, Any], errors: list[str]) -
 </form>"""
 
 
+def _follow_up(request: web.Request, token: str) -> str | None:
+    with request.app[DB_KEY].read_session() as session:
+        evaluation_id = spent_evaluation_id(session, token)
+        return rectification_feedback(session, evaluation_id) if evaluation_id is not None else None
+
+
 async def rate_page(request: web.Request) -> web.Response:
+    """The form; for a spent code, the rater's feedback: how their 差评 was rectified."""
     token = request.match_info["token"]
     try:
         subject = await asyncio.to_thread(_subject_of, request, token)
     except HotlineError as error:
-        return message_page(TITLE, error.message, status=error.http_status)
+        message = error.message
+        if error.code == "rating_token_used":
+            feedback = await asyncio.to_thread(_follow_up, request, token)
+            message = f"{message}。{feedback}" if feedback else message
+        return message_page(TITLE, message, status=error.http_status)
     return html_response(TITLE, _form(token, subject, {}, []))
 
 

@@ -1,7 +1,8 @@
 """The QR rating page in a real browser (Debian's chromium through Playwright, headless, a phone-sized
 viewport) against the real app on a real port: the citizen picks a level and reasons by tapping,
 leaves a phone number, submits once; the 差评 reaches the rated unit as a ticket; the same code
-cannot rate again. A screenshot goes to $HOTLINE_SCREENS_DIR (default /tmp/screens)."""
+cannot rate again, and shows the unit's rectification once it replied. A screenshot goes to
+$HOTLINE_SCREENS_DIR (default /tmp/screens)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dispatch.context import dispatch_context
+from dispatch.handling import reply, sign
+from dispatch.models import Assignment
 from tests.dispatch.conftest import build_city
 from tests.support.app_server import AppServer
 from tests.support.ratings import build_hall
@@ -22,6 +26,14 @@ from web.app import create_app
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
 SCREENS = Path(os.environ.get("HOTLINE_SCREENS_DIR", "/tmp/screens"))
+
+
+def rectify(db, city) -> None:
+    with dispatch_context(db) as ctx:
+        lead = ctx.session.execute(select(Assignment).where(Assignment.role == "lead")).scalar_one()
+        sign(ctx, city.op(db, "street"), lead.id)
+    with dispatch_context(db) as ctx:
+        reply(ctx, city.op(db, "street"), lead.id, "已公布统一材料清单，窗口人员已培训", resolved=True)
 
 
 def test_citizen_rates_a_window_visit_on_a_phone(sqlite_db, redis_url, tmp_path) -> None:
@@ -52,8 +64,10 @@ def test_citizen_rates_a_window_visit_on_a_phone(sqlite_db, redis_url, tmp_path)
             page.click("button[type=submit]")
             page.wait_for_selector(".notice.ok")
             assert "已转交责任单位核实整改" in page.inner_text(".notice.ok")
+            rectify(sqlite_db, city)  # the street signs and replies with what it fixed
             page.goto(f"{server.url}/public/rate/{token}")
-            assert "已评价" in page.inner_text(".notice.error")
+            feedback = page.inner_text(".notice.error")
+            assert "已评价" in feedback and "整改情况：已公布统一材料清单" in feedback
             browser.close()
     finally:
         server.stop()
