@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,39 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.migrate import upgrade
 from hotline.redis_process import RedisProcess
+from tests.support.ports import free_port
+from tests.web.web_process import web_process
 from ticketing.db import Database
 from ticketing.demo.rating_fleet import register_fleet
 from ticketing.demo.reference_seed import seed_org_tree
 from ticketing.models import Evaluation
 from web.device_simulator import FleetReport, FleetSettings, run_fleet
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_web(url: str, redis_url: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_REDIS_URL": redis_url,
-        "HOTLINE_DATA_DIR": str(data_dir),
-        "HOTLINE_WEB_PORT": str(port),
-        "HOTLINE_RATE_DEVICE_PER_MINUTE": "0",
-        "HOTLINE_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "web"], env=env)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("hotline web did not start")
 
 
 async def baseline(base: str, clients: int, seconds: float) -> FleetReport:
@@ -113,7 +84,6 @@ def main() -> None:
     url, pg = database(args.db, workdir)
     redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
     redis_server.start()
-    process = None
     try:
         upgrade(url)
         db = Database(url)
@@ -121,16 +91,17 @@ def main() -> None:
             seed_org_tree(session)
         with db.session() as session:
             tokens = register_fleet(session, args.devices)
-        process, base = start_web(url, redis_server.url, workdir / "data")
-        print(f"{args.devices} devices / clients, {args.seconds:.0f} s each, {args.db}", flush=True)
-        floor = asyncio.run(baseline(base, args.devices, args.seconds))
-        fleet = asyncio.run(
-            run_fleet(
-                base,
-                tokens,
-                FleetSettings(seconds=args.seconds, interval_s=0, bad_share=0.05, replay_share=0.05),
+        settings = {"HOTLINE_RATE_DEVICE_PER_MINUTE": "0", "HOTLINE_LOG_LEVEL": "WARNING"}
+        with web_process(url, redis_server.url, workdir / "data", settings) as base:
+            print(f"{args.devices} devices / clients, {args.seconds:.0f} s each, {args.db}", flush=True)
+            floor = asyncio.run(baseline(base, args.devices, args.seconds))
+            fleet = asyncio.run(
+                run_fleet(
+                    base,
+                    tokens,
+                    FleetSettings(seconds=args.seconds, interval_s=0, bad_share=0.05, replay_share=0.05),
+                )
             )
-        )
         with db.read_session() as session:
             stored = session.scalar(select(func.count()).select_from(Evaluation))
         db.dispose()
@@ -149,9 +120,6 @@ def main() -> None:
         verdict = "OK" if stored == fleet.new else "MISMATCH"
         print(f"stored evaluations {stored}, new ratings accepted {fleet.new}: {verdict}")
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(60)
         redis_server.stop()
         if pg is not None:
             pg.stop()  # type: ignore[attr-defined]

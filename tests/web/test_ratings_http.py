@@ -8,37 +8,24 @@ import asyncio
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from dispatch.models import Assignment
-from tests.dispatch.conftest import PASSWORD_HASH
 from tests.web.conftest import login
+from tests.web.test_admin_api import admin, as_admin  # noqa: F401 - `admin` is the fixture used below
 from ticketing.intake import submit
-from ticketing.models import Evaluation, OrgUnit, Ticket, User
+from ticketing.models import Evaluation, Ticket
 from ticketing.submission import Submission
 from ticketing.ticket_actions import SYSTEM, load_for_update, perform
 
+pytestmark = pytest.mark.usefixtures("admin")
 BAD = {"level": "非常不满意", "reasons": ["多次跑动"], "service_item": "社保卡补办", "phone": "13912345678"}
 
 
-def add_admin(db) -> None:
-    with db.session() as s:
-        platform = s.execute(select(OrgUnit.id).where(OrgUnit.code == "CITY")).scalar_one()
-        s.add(
-            User(
-                username="admin",
-                display_name="管理员",
-                password_hash=PASSWORD_HASH,
-                role="admin",
-                unit_id=platform,
-            )
-        )
-
-
-async def register_device(client, web_db, city) -> tuple[str, int]:
+async def register_device(client, city) -> tuple[str, int]:
     """Hall, window and device through the admin API; returns the device's token and id."""
-    add_admin(web_db)
-    headers = {"X-CSRF-Token": await login(client, "admin")}
+    headers = await as_admin(client)
     hall = await client.post(
         "/api/admin/halls", json={"name": "青石街道便民服务中心", "unit_id": city.street}, headers=headers
     )
@@ -70,7 +57,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def test_replay_storm_of_100_leaves_one_record(client, web_db, city) -> None:
-    token, _ = await register_device(client, web_db, city)
+    token, _ = await register_device(client, city)
     config = await client.get("/device/v1/config", headers=bearer(token))
     assert config.status == 200
     assert (await config.json())["window"]["name"] == "3号窗口"
@@ -92,12 +79,12 @@ async def test_replay_storm_of_100_leaves_one_record(client, web_db, city) -> No
 
 
 async def test_revoked_or_unknown_token_is_refused(client, web_db, city) -> None:
-    token, device_id = await register_device(client, web_db, city)
+    token, device_id = await register_device(client, city)
     ok = await client.post(
         "/device/v1/evaluations", json={"level": "满意", "idempotency_key": "a"}, headers=bearer(token)
     )
     assert ok.status == 201
-    headers = {"X-CSRF-Token": await login(client, "admin")}
+    headers = await as_admin(client)
     revoked = await client.post(f"/api/admin/devices/{device_id}/revoke", headers=headers)
     assert revoked.status == 200 and (await revoked.json())["revoked_at"]
     for method, path in (
@@ -116,7 +103,7 @@ async def test_revoked_or_unknown_token_is_refused(client, web_db, city) -> None
 
 
 async def test_bad_input_is_422_and_changes_nothing(client, web_db, city) -> None:
-    token, _ = await register_device(client, web_db, city)
+    token, _ = await register_device(client, city)
     for body, code in (
         ({"level": "满意"}, "idempotency_key_required"),
         ({"level": "一般般", "idempotency_key": "x"}, "invalid_level"),
@@ -131,7 +118,7 @@ async def test_bad_input_is_422_and_changes_nothing(client, web_db, city) -> Non
 
 
 async def test_bad_rating_is_the_units_ticket_and_can_be_appealed(client, web_db, city) -> None:
-    token, _ = await register_device(client, web_db, city)
+    token, _ = await register_device(client, city)
     before = datetime.now().astimezone()
     response = await client.post(
         "/device/v1/evaluations", json={**BAD, "idempotency_key": "bad-1"}, headers=bearer(token)
