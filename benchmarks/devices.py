@@ -92,7 +92,7 @@ def main() -> None:
         with db.session() as session:
             tokens = register_fleet(session, args.devices)
         settings = {"HOTLINE_RATE_DEVICE_PER_MINUTE": "0", "HOTLINE_LOG_LEVEL": "WARNING"}
-        with web_process(url, redis_server.url, workdir / "data", settings) as base:
+        with web_process(url, redis_server.url, workdir, settings) as base:
             print(f"{args.devices} devices / clients, {args.seconds:.0f} s each, {args.db}", flush=True)
             floor = asyncio.run(baseline(base, args.devices, args.seconds))
             fleet = asyncio.run(
