@@ -596,6 +596,46 @@ def devices() -> None:
     """好差评 rating devices (评价器): register with the admin API; simulate a fleet here."""
 
 
+@devices.command("register")
+@click.argument("name")
+@click.option("--window", "window_id", type=int, required=True, help="Window id (GET /api/admin/halls).")
+@click.option(
+    "--staff", "staff_user_id", type=int, default=None, help="User id of the window's staff member."
+)
+@click.pass_context
+@_fail_cleanly
+def devices_register(ctx: click.Context, name: str, window_id: int, staff_user_id: int | None) -> None:
+    """Register device NAME at a window; its token alone goes to stdout (shown this once)."""
+    from ticketing.rating_devices import register_device
+
+    db = _database(_settings(ctx))
+    try:
+        with db.session() as session:
+            device, token = register_device(session, name, window_id, staff_user_id=staff_user_id)
+            device_id = device.id
+    finally:
+        db.dispose()
+    click.echo(token)
+    click.echo(f"已登记评价器 {name}（编号 {device_id}）；令牌只显示这一次，请写入设备。", err=True)
+
+
+@devices.command("revoke")
+@click.argument("device_id", type=int)
+@click.pass_context
+@_fail_cleanly
+def devices_revoke(ctx: click.Context, device_id: int) -> None:
+    """Revoke a device: its token is refused (401) from its next request on."""
+    from ticketing.rating_devices import revoke_device
+
+    db = _database(_settings(ctx))
+    try:
+        with db.session() as session:
+            revoke_device(session, device_id)
+    finally:
+        db.dispose()
+    click.echo(f"评价器 {device_id} 已停用")
+
+
 @devices.command("simulate")
 @click.option("--url", default=None, help="Base URL of the web server (default: this host's web port).")
 @click.option("--devices", "count", type=click.IntRange(0, 10_000), default=0, help="Register N new devices.")
