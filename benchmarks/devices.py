@@ -7,7 +7,8 @@ The server is a real `hotline web` process (one, as `hotline up` runs it) on a p
 (SQLite file, or a private PostgreSQL from Debian's binaries) and a private redis-server, with the
 device rate limit switched off (all devices share 127.0.0.1). The fleet is `web.device_simulator`,
 as `hotline devices simulate` drives it: every device posts ratings back to back (no pause), 5 %
-of them 差评 (each becomes a ticket through intake) and 5 % replays of delivered ratings.
+of them 差评 (`--bad-share`; each becomes a ticket through intake) and 5 % replays of delivered
+ratings.
 The baseline is the same number of clients calling `GET /healthz` (one database and one Redis round
 trip) back to back for the same time: the figures to watch are the two ratios.
 Finally the database must hold exactly one evaluation per distinct rating.
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--bad-share", type=float, default=0.05, help="share of 差评 (each one a ticket)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-devices-"))
@@ -99,7 +101,9 @@ def main() -> None:
                 run_fleet(
                     base,
                     tokens,
-                    FleetSettings(seconds=args.seconds, interval_s=0, bad_share=0.05, replay_share=0.05),
+                    FleetSettings(
+                        seconds=args.seconds, interval_s=0, bad_share=args.bad_share, replay_share=0.05
+                    ),
                 )
             )
         with db.read_session() as session:

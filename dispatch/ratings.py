@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,9 +14,10 @@ from dispatch.assignments import LEAD
 from dispatch.bad_ratings import open_bad_rating_ticket
 from dispatch.models import Assignment
 from ticketing.db import Database
-from ticketing.errors import NotFound
-from ticketing.evaluations import Rated, RatingInput, is_bad, record_evaluation
-from ticketing.models import RatingDevice, RatingToken, Ticket
+from ticketing.errors import InvalidInput, NotFound
+from ticketing.evaluations import Rated, RatingInput, is_bad, parse_rating, record_evaluation
+from ticketing.models import RatingToken, Ticket
+from ticketing.rating_devices import authenticate_device
 from ticketing.rating_tokens import TICKET, issue_ticket_token, rate_with_token
 from ticketing.ticket_actions import Actor, perform
 
@@ -49,11 +51,16 @@ def _follow_up(db: Database, accepted: Accepted, now: datetime | None) -> Accept
 
 
 def accept_device_rating(
-    db: Database, device: RatingDevice, rating: RatingInput, now: datetime | None = None
+    db: Database, token: str, body: dict[str, Any], now: datetime | None = None
 ) -> Accepted:
-    """Record a rating of the (authenticated) device; a replayed idempotency key returns the first
-    record, and makes the 差评 ticket if an earlier attempt died before it."""
+    """Authenticate the device and record its rating in one transaction (devices call this a lot);
+    a replayed idempotency key returns the first record, and makes the 差评 ticket if an earlier
+    attempt died before it. A bad token is refused before the body is looked at."""
     with db.session() as session:
+        device = authenticate_device(session, token)
+        rating = parse_rating(body, now)
+        if rating.idempotency_key is None:
+            raise InvalidInput("评价器上报须带幂等键 idempotency_key", code="idempotency_key_required")
         done = record_evaluation(session, "rating_device", Rated.by_device(device), rating, now=now)
     return _follow_up(db, Accepted(done.id, done.created, done.level, done.bad_ticket_id), now)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.api_keys import MAX_KEY_CHARS, hash_key
-from ticketing.errors import Conflict, InvalidInput, NotFound
+from ticketing.errors import Conflict, HotlineError, InvalidInput, NotFound
 from ticketing.models import OrgUnit, RatingDevice, ServiceHall, ServiceWindow, User, utcnow
 
 TOKEN_BYTES = 32
@@ -123,6 +123,18 @@ def device_for_token(session: Session, token: str) -> RatingDevice | None:
     ).scalar_one_or_none()
     if device is None or device.revoked_at is not None or not hmac.compare_digest(device.token_hash, digest):
         return None
+    return device
+
+
+class DeviceTokenInvalid(HotlineError):
+    code = "device_token_invalid"
+    http_status = 401
+
+
+def authenticate_device(session: Session, token: str) -> RatingDevice:
+    device = device_for_token(session, token)
+    if device is None:
+        raise DeviceTokenInvalid("评价器令牌无效或已停用，请联系管理员重新登记")
     return device
 
 

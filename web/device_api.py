@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from dispatch.ratings import accept_device_rating
-from ticketing.errors import HotlineError, InvalidInput
-from ticketing.evaluations import BAD_REASONS, GOOD_REASONS, parse_rating
+from ticketing.errors import InvalidInput
+from ticketing.evaluations import BAD_REASONS, GOOD_REASONS
 from ticketing.models import RatingDevice, ServiceHall, ServiceWindow, Ticket, User, utcnow
-from ticketing.rating_devices import device_for_token
+from ticketing.rating_devices import DeviceTokenInvalid, authenticate_device
 from ticketing.vocabulary import RatingLevel
 from web.keys import DB_KEY
 from web.request_parsing import json_object
@@ -25,11 +25,6 @@ from web.serialize import iso
 
 PREFIX = "/device/v1"
 MAX_STATUS_BYTES = 2048
-
-
-class DeviceUnauthenticated(HotlineError):
-    code = "device_token_invalid"
-    http_status = 401
 
 
 def _bearer(request: web.Request) -> str:
@@ -41,17 +36,13 @@ async def device_of(request: web.Request) -> RatingDevice:
     """The active device for the request's token; 401 for a missing, unknown or revoked token."""
     token, db = _bearer(request), request.app[DB_KEY]
 
-    def load() -> RatingDevice | None:
+    def load() -> RatingDevice:
         with db.read_session() as session:
-            device = device_for_token(session, token)
-            if device is not None:
-                session.expunge(device)
+            device = authenticate_device(session, token)
+            session.expunge(device)
             return device
 
-    device = await asyncio.to_thread(load)
-    if device is None:
-        raise DeviceUnauthenticated("评价器令牌无效或已停用，请联系管理员重新登记")
-    return device
+    return await asyncio.to_thread(load)
 
 
 def _status(body: dict[str, Any]) -> dict[str, Any]:
@@ -100,15 +91,14 @@ async def config(request: web.Request) -> web.Response:
 
 
 async def post_evaluation(request: web.Request) -> web.Response:
-    device = await device_of(request)
+    token = _bearer(request)
+    if not token:
+        raise DeviceTokenInvalid("请求缺少评价器令牌（Authorization: Bearer …）")
     body = await json_object(request)
-    rating = parse_rating(body)
-    if rating.idempotency_key is None:
-        raise InvalidInput("评价器上报须带幂等键 idempotency_key", code="idempotency_key_required")
     db = request.app[DB_KEY]
 
     def run() -> dict[str, Any]:
-        accepted = accept_device_rating(db, device, rating)
+        accepted = accept_device_rating(db, token, body)
         number = None
         if accepted.bad_ticket_id is not None:
             with db.read_session() as session:

@@ -15,12 +15,12 @@ from dispatch.operators import Forbidden
 from dispatch.rating_appeals import appeal_rating, decide_appeal
 from dispatch.rating_stats import rating_stats
 from dispatch.rating_sweep import rating_sweep
-from dispatch.ratings import accept_device_rating, issue_ticket_qr, rate_by_qr
+from dispatch.ratings import Accepted, accept_device_rating, issue_ticket_qr, rate_by_qr
 from tests.support.ratings import build_hall
 from ticketing.errors import IllegalTransition, InvalidInput
 from ticketing.evaluations import RatingInput, parse_rating
 from ticketing.intake import submit
-from ticketing.models import Evaluation, RatingDevice, Ticket
+from ticketing.models import Evaluation, Ticket
 from ticketing.rating_tokens import TokenGone
 from ticketing.submission import Submission
 from ticketing.ticket_actions import SYSTEM, events_of, load_for_update, perform
@@ -28,9 +28,8 @@ from ticketing.ticket_actions import SYSTEM, events_of, load_for_update, perform
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
 
 
-def device(db, hall) -> RatingDevice:
-    with db.read_session() as s:
-        return s.get_one(RatingDevice, hall.device)
+def rate(db, hall, level: str, key: str, **extra) -> Accepted:
+    return accept_device_rating(db, hall.token, {"level": level, "idempotency_key": key, **extra}, NOW)
 
 
 def rating(level: str, key: str | None = None, **extra) -> RatingInput:
@@ -39,8 +38,8 @@ def rating(level: str, key: str | None = None, **extra) -> RatingInput:
 
 def test_replayed_key_gives_one_record_and_a_bad_rating_one_ticket(db, city) -> None:
     hall = build_hall(db, city)
-    first = accept_device_rating(db, device(db, hall), rating("不满意", "k-1", reasons=["等候时间长"]), NOW)
-    again = [accept_device_rating(db, device(db, hall), rating("不满意", "k-1"), NOW) for _ in range(3)]
+    first = rate(db, hall, "不满意", "k-1", reasons=["等候时间长"])
+    again = [rate(db, hall, "不满意", "k-1") for _ in range(3)]
     assert first.created and not any(a.created for a in again)
     assert {a.evaluation_id for a in again} == {first.evaluation_id}
     assert {a.bad_ticket_id for a in again} == {first.bad_ticket_id}
@@ -62,7 +61,7 @@ def test_replayed_key_gives_one_record_and_a_bad_rating_one_ticket(db, city) -> 
 
 def test_good_rating_makes_no_ticket_and_bad_input_is_refused(db, city) -> None:
     hall = build_hall(db, city)
-    assert accept_device_rating(db, device(db, hall), rating("非常满意", "k-2"), NOW).bad_ticket_id is None
+    assert rate(db, hall, "非常满意", "k-2").bad_ticket_id is None
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(Ticket)) == 0
     for body, code in (
@@ -78,7 +77,7 @@ def test_good_rating_makes_no_ticket_and_bad_input_is_refused(db, city) -> None:
 
 def test_appeal_then_platform_decision_excludes_the_rating(db, city) -> None:
     hall = build_hall(db, city)
-    bad = accept_device_rating(db, device(db, hall), rating("非常不满意", "k-3"), NOW)
+    bad = rate(db, hall, "非常不满意", "k-3")
     with dispatch_context(db, NOW) as ctx, pytest.raises(Forbidden):
         appeal_rating(ctx, city.op(db, "other_street"), bad.bad_ticket_id, "恶意差评")
     with dispatch_context(db, NOW) as ctx, pytest.raises(IllegalTransition):
@@ -105,7 +104,7 @@ def test_appeal_then_platform_decision_excludes_the_rating(db, city) -> None:
 def test_stats_per_hall_window_and_staff(db, city) -> None:
     hall = build_hall(db, city)
     for i, level in enumerate(["非常满意", "满意", "满意", "基本满意", "不满意"]):
-        accept_device_rating(db, device(db, hall), rating(level, f"s-{i}"), NOW)
+        rate(db, hall, level, f"s-{i}")
     with db.read_session() as s:
         for by in ("hall", "window", "staff", "unit"):
             (row,) = rating_stats(s, by)
