@@ -608,13 +608,14 @@ def devices_register(ctx: click.Context, name: str, window_id: int, staff_user_i
     """Register device NAME at a window; its token alone goes to stdout (shown this once)."""
     from ticketing.rating_devices import register_device
 
-    db = _database(_settings(ctx))
-    try:
-        with db.session() as session:
-            device, token = register_device(session, name, window_id, staff_user_id=staff_user_id)
-            device_id = device.id
-    finally:
-        db.dispose()
+    issued: list[tuple[int, str]] = []
+
+    def work(session: Any) -> None:
+        device, token = register_device(session, name, window_id, staff_user_id=staff_user_id)
+        issued.append((device.id, token))
+
+    _with_session(ctx, work)
+    device_id, token = issued[0]
     click.echo(token)
     click.echo(f"已登记评价器 {name}（编号 {device_id}）；令牌只显示这一次，请写入设备。", err=True)
 
@@ -627,12 +628,7 @@ def devices_revoke(ctx: click.Context, device_id: int) -> None:
     """Revoke a device: its token is refused (401) from its next request on."""
     from ticketing.rating_devices import revoke_device
 
-    db = _database(_settings(ctx))
-    try:
-        with db.session() as session:
-            revoke_device(session, device_id)
-    finally:
-        db.dispose()
+    _with_session(ctx, lambda session: revoke_device(session, device_id))
     click.echo(f"评价器 {device_id} 已停用")
 
 
@@ -673,12 +669,7 @@ def devices_simulate(
     settings = _settings(ctx)
     all_tokens = list(tokens)
     if count:
-        db = _database(settings)
-        try:
-            with db.session() as session:
-                all_tokens += register_fleet(session, count)
-        finally:
-            db.dispose()
+        _with_session(ctx, lambda session: all_tokens.extend(register_fleet(session, count)))
     if not all_tokens:
         raise click.UsageError("请用 --devices N 登记模拟评价器，或用 --token 指定已有评价器的令牌")
     fleet = FleetSettings(seconds, interval, bad_share, replay_share, seed)

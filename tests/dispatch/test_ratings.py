@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from dispatch.bad_ratings import unfinished_bad_ratings
 from dispatch.context import dispatch_context
+from dispatch.jobs import configure, rating_sweep_job
 from dispatch.models import Assignment
 from dispatch.operators import Forbidden
 from dispatch.rating_appeals import appeal_rating, decide_appeal
@@ -143,7 +144,8 @@ def test_qr_rates_a_closed_ticket_once(db, city) -> None:
 def test_sweep_defaults_unrated_closed_tickets_once_and_finishes_stuck_bad_ratings(db, city) -> None:
     ticket_id = closed_ticket(db, city)
     assert rating_sweep(db, NOW + timedelta(days=6)).defaulted == 0
-    assert rating_sweep(db, NOW + timedelta(days=7, minutes=1)).defaulted == 1
+    configure(db.url)  # as an RQ worker runs it
+    assert rating_sweep_job((NOW + timedelta(days=7, minutes=1)).isoformat()) == {"routed": 0, "defaulted": 1}
     assert rating_sweep(db, NOW + timedelta(days=8)).defaulted == 0
     with db.read_session() as s:
         evaluation = s.execute(select(Evaluation).where(Evaluation.rated_ticket_id == ticket_id)).scalar_one()
