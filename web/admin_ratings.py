@@ -34,13 +34,14 @@ def hall_json(hall: ServiceHall, windows: list[ServiceWindow]) -> dict[str, Any]
     }
 
 
-async def list_halls(request: web.Request) -> web.Response:
-    def load(session: Session) -> dict[str, Any]:
-        windows = list(session.execute(select(ServiceWindow).order_by(ServiceWindow.id)).scalars())
-        halls = session.execute(select(ServiceHall).order_by(ServiceHall.id)).scalars()
-        return {"items": [hall_json(h, [w for w in windows if w.hall_id == h.id]) for h in halls]}
+def halls_json(session: Session) -> list[dict[str, Any]]:
+    windows = list(session.execute(select(ServiceWindow).order_by(ServiceWindow.id)).scalars())
+    halls = session.execute(select(ServiceHall).order_by(ServiceHall.id)).scalars()
+    return [hall_json(h, [w for w in windows if w.hall_id == h.id]) for h in halls]
 
-    return await read(request, load)
+
+async def list_halls(request: web.Request) -> web.Response:
+    return await read(request, lambda session: {"items": halls_json(session)})
 
 
 async def post_hall(request: web.Request) -> web.Response:

@@ -355,6 +355,7 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", "/dispatch"): [(call("GET", "/dispatch"), page("dispatcher", "admin"))],
     ("GET", "/workbench"): [(call("GET", "/workbench"), page("handler", "handler_y", "dispatcher", "admin"))],
     ("GET", "/supervisor"): [(call("GET", "/supervisor"), page("supervisor", "leader", "admin", "analyst"))],
+    ("GET", "/admin/devices"): [(call("GET", "/admin/devices"), page("admin"))],
     ("GET", "/tickets/{ticket_id}"): [
         (
             call("GET", lambda w: f"/tickets/{w.ticket_id}"),

@@ -1,12 +1,14 @@
-"""The QR rating page in a real browser (Debian's chromium through Playwright, headless, a phone-sized
-viewport) against the real app on a real port: the citizen picks a level and reasons by tapping,
-leaves a phone number, submits once; the 差评 reaches the rated unit as a ticket; the same code
-cannot rate again, and shows the unit's rectification once it replied. A screenshot goes to
+"""The 好差评 pages in a real browser (Debian's chromium through Playwright, headless) against the
+real app on a real port. The QR rating page on a phone-sized viewport: the citizen picks a level and
+reasons by tapping, leaves a phone number, submits once; the 差评 reaches the rated unit as a ticket;
+the same code cannot rate again, and shows the unit's rectification once it replied. The admin's
+devices page: register a device (its token shown once), revoke another. Screenshots go to
 $HOTLINE_SCREENS_DIR (default /tmp/screens)."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,12 @@ from sqlalchemy import select
 from dispatch.context import dispatch_context
 from dispatch.handling import reply, sign
 from dispatch.models import Assignment
-from tests.dispatch.conftest import build_city
+from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
 from tests.support.app_server import AppServer
 from tests.support.ratings import build_hall
-from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS
-from ticketing.models import Evaluation, Ticket
+from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from ticketing.models import Evaluation, Ticket, User
+from ticketing.rating_devices import device_for_token
 from ticketing.rating_tokens import issue_visit_token
 from web.app import create_app
 
@@ -80,3 +83,48 @@ def test_citizen_rates_a_window_visit_on_a_phone(sqlite_db, redis_url, tmp_path)
         )
         ticket = s.get_one(Ticket, evaluation.bad_ticket_id)
         assert (ticket.channel, ticket.holder_unit_id, ticket.contact_phone) == ("qr_rating", hall.unit, None)
+
+
+def test_admin_registers_and_revokes_a_device_on_the_devices_page(sqlite_db, redis_url, tmp_path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    city = build_city(sqlite_db)
+    hall = build_hall(sqlite_db, city)
+    with sqlite_db.session() as s:
+        s.add(
+            User(
+                username="admin",
+                display_name="管理员",
+                password_hash=PASSWORD_HASH,
+                role="admin",
+                unit_id=city.platform,
+            )
+        )
+    server = AppServer(create_app(sqlite_db, redis_url, tmp_path))
+    server.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            page.set_default_timeout(10_000)
+            page.goto(f"{server.url}/admin/devices")
+            page.wait_for_url(re.compile(r"/login\?next="))
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/admin/devices")
+            page.fill("#register input[name=name]", "5号窗评价器")
+            page.click("#register button[type=submit]")
+            page.wait_for_selector("#token:not([hidden])")
+            token = page.inner_text("#token code")
+            page.screenshot(path=str(SCREENS / "admin-devices.png"), full_page=True)
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click(f'#devices tr[data-device="{hall.device}"] button[data-action="revoke"]')
+            page.wait_for_selector(f'#devices tr[data-device="{hall.device}"] td.state:has-text("已停用")')
+            browser.close()
+    finally:
+        server.stop()
+    with sqlite_db.read_session() as s:
+        new = device_for_token(s, token)
+        assert new is not None and new.name == "5号窗评价器" and new.window_id == hall.window
+        assert device_for_token(s, hall.token) is None  # revoked
