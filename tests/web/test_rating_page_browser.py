@@ -118,7 +118,6 @@ def test_admin_registers_and_revokes_a_device_on_the_devices_page(sqlite_db, red
             page.wait_for_selector("#token:not([hidden])")
             token = page.inner_text("#token code")
             page.screenshot(path=str(SCREENS / "admin-devices.png"), full_page=True)
-            page.once("dialog", lambda dialog: dialog.accept())
             page.click(f'#devices tr[data-device="{hall.device}"] button[data-action="revoke"]')
             page.wait_for_selector(f'#devices tr[data-device="{hall.device}"] td.state:has-text("已停用")')
             browser.close()
