@@ -17,11 +17,11 @@ from sqlalchemy import select
 from dispatch.context import dispatch_context
 from dispatch.handling import reply, sign
 from dispatch.models import Assignment
-from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
+from tests.dispatch.conftest import PASSWORD, add_admin, build_city
 from tests.support.app_server import AppServer
 from tests.support.ratings import build_hall
 from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
-from ticketing.models import Evaluation, Ticket, User
+from ticketing.models import Evaluation, Ticket
 from ticketing.rating_devices import device_for_token
 from ticketing.rating_tokens import issue_visit_token
 from web.app import create_app
@@ -90,16 +90,7 @@ def test_admin_registers_and_revokes_a_device_on_the_devices_page(sqlite_db, red
 
     city = build_city(sqlite_db)
     hall = build_hall(sqlite_db, city)
-    with sqlite_db.session() as s:
-        s.add(
-            User(
-                username="admin",
-                display_name="管理员",
-                password_hash=PASSWORD_HASH,
-                role="admin",
-                unit_id=city.platform,
-            )
-        )
+    add_admin(sqlite_db, city.platform)
     server = AppServer(create_app(sqlite_db, redis_url, tmp_path))
     server.start()
     try:
