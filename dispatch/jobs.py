@@ -6,7 +6,6 @@ because RQ runs jobs in forked work-horses and connections must not cross a fork
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,41 +33,32 @@ def _database() -> Database:
     return Database(_database_url)
 
 
-def _with_database(work: Callable[[Database], dict[str, Any]]) -> dict[str, Any]:
-    db = _database()
-    try:
-        return work(db)
-    finally:
-        db.dispose()
-
-
-def _moment(now_iso: str | None) -> datetime | None:
-    return datetime.fromisoformat(now_iso) if now_iso else None
-
-
 def sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     """One supervision sweep; `now_iso` freezes the clock (tests, replays)."""
-
-    def work(db: Database) -> dict[str, Any]:
-        report = sweep(db, _moment(now_iso))
+    db = _database()
+    try:
+        report = sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
         return {"adopted": report.adopted, "fired": report.fired}
-
-    return _with_database(work)
+    finally:
+        db.dispose()
 
 
 def retrain_job() -> dict[str, Any]:
     """Retrain the type, category and unit suggesters on the finished tickets (overrides included)."""
     if _models_dir is None:
         raise RuntimeError("dispatch.jobs.configure(..., models_dir) was not called in this worker")
-    models_dir = _models_dir
-    return _with_database(lambda db: dict(retrain_from_database(db, models_dir)))
+    db = _database()
+    try:
+        return {target: count for target, count in retrain_from_database(db, _models_dir).items()}
+    finally:
+        db.dispose()
 
 
 def rating_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     """Finish half-made 差评 tickets and give unrated closed tickets their default 基本满意."""
-
-    def work(db: Database) -> dict[str, Any]:
-        report = rating_sweep(db, _moment(now_iso))
+    db = _database()
+    try:
+        report = rating_sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
         return {"routed": report.routed, "defaulted": report.defaulted}
-
-    return _with_database(work)
+    finally:
+        db.dispose()
