@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.context import dispatch_context
+from dispatch.rating_sweep import rating_sweep
 from dispatch.supervision import sweep
 from dispatch.survey_sweep import survey_sweep
 from dispatch.surveys import SurveyPolicy, settle_result
@@ -18,6 +19,7 @@ from dispatch.training import retrain_from_database
 from ticketing.db import Database
 
 SWEEP_INTERVAL_S = 60
+RATING_SWEEP_INTERVAL_S = 300  # default ratings are days-scale; stuck 差评 are rare
 RETRAIN_CRON = "30 2 * * *"  # nightly, when the lines are quiet
 _database_url: str | None = None
 _models_dir: Path | None = None
@@ -82,5 +84,15 @@ def survey_result_job(result: dict[str, Any]) -> dict[str, Any]:
         with dispatch_context(db) as ctx:
             task = settle_result(ctx, _survey_policy, result)
             return {"task_id": task.id if task else None, "state": task.state if task else None}
+    finally:
+        db.dispose()
+
+
+def rating_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
+    """Finish half-made 差评 tickets and give unrated closed tickets their default 基本满意."""
+    db = _database()
+    try:
+        report = rating_sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
+        return {"routed": report.routed, "defaulted": report.defaulted}
     finally:
         db.dispose()

@@ -43,6 +43,8 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "returns_before_arbitration": 2,
     "warning_share": 0.8,  # yellow card when this share of the time is used ...
     "warning_working_days_before": 1,  # ... or this many working days before the deadline
+    "rating_rectify_days": 7,  # a 差评 is verified and rectified within this many days
+    "rating_default_days": 7,  # no rating this many days after closure counts as 基本满意
 }
 
 

@@ -128,6 +128,7 @@ def web(ctx: click.Context) -> None:
         public_lookup=Limit(settings.rate_lookup_per_minute, 60),
         login=Limit(settings.rate_login_per_minute, 60),
         open311_post=Limit(settings.rate_open311_post_per_minute, 60),
+        device=Limit(settings.rate_device_per_minute, 60),
         lookup_failures=Limit(settings.rate_lookup_failures_per_ticket_per_hour, 3600),
         forwarded_hops=settings.web_forwarded_hops,
     )
@@ -591,6 +592,93 @@ def telephony(ctx: click.Context, index: int) -> None:
     from telephony.worker import run_worker
 
     run_worker(config)
+
+
+@main.group()
+def devices() -> None:
+    """好差评 rating devices (评价器): register with the admin API; simulate a fleet here."""
+
+
+@devices.command("register")
+@click.argument("name")
+@click.option("--window", "window_id", type=int, required=True, help="Window id (GET /api/admin/halls).")
+@click.option(
+    "--staff", "staff_user_id", type=int, default=None, help="User id of the window's staff member."
+)
+@click.pass_context
+@_fail_cleanly
+def devices_register(ctx: click.Context, name: str, window_id: int, staff_user_id: int | None) -> None:
+    """Register device NAME at a window; its token alone goes to stdout (shown this once)."""
+    from ticketing.rating_devices import register_device
+
+    issued: list[tuple[int, str]] = []
+
+    def work(session: Any) -> None:
+        device, token = register_device(session, name, window_id, staff_user_id=staff_user_id)
+        issued.append((device.id, token))
+
+    _with_session(ctx, work)
+    device_id, token = issued[0]
+    click.echo(token)
+    click.echo(f"已登记评价器 {name}（编号 {device_id}）；令牌只显示这一次，请写入设备。", err=True)
+
+
+@devices.command("revoke")
+@click.argument("device_id", type=int)
+@click.pass_context
+@_fail_cleanly
+def devices_revoke(ctx: click.Context, device_id: int) -> None:
+    """Revoke a device: its token is refused (401) from its next request on."""
+    from ticketing.rating_devices import revoke_device
+
+    _with_session(ctx, lambda session: revoke_device(session, device_id))
+    click.echo(f"评价器 {device_id} 已停用")
+
+
+@devices.command("simulate")
+@click.option("--url", default=None, help="Base URL of the web server (default: this host's web port).")
+@click.option("--devices", "count", type=click.IntRange(0, 10_000), default=0, help="Register N new devices.")
+@click.option("--token", "tokens", multiple=True, help="Token of an existing device (repeatable).")
+@click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between a device's ratings.",
+)
+@click.option("--bad-share", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--replay-share", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--seed", type=int, default=12345, show_default=True)
+@click.pass_context
+@_fail_cleanly
+def devices_simulate(
+    ctx: click.Context,
+    url: str | None,
+    count: int,
+    tokens: tuple[str, ...],
+    seconds: float,
+    interval: float,
+    bad_share: float,
+    replay_share: float,
+    seed: int,
+) -> None:
+    """Drive a fleet of simulated devices against the device API (demos, load tests)."""
+    import asyncio
+
+    from ticketing.demo.rating_fleet import register_fleet
+    from web.device_simulator import FleetSettings, run_fleet
+
+    settings = _settings(ctx)
+    all_tokens = list(tokens)
+    if count:
+        _with_session(ctx, lambda session: all_tokens.extend(register_fleet(session, count)))
+    if not all_tokens:
+        raise click.UsageError("请用 --devices N 登记模拟评价器，或用 --token 指定已有评价器的令牌")
+    fleet = FleetSettings(seconds, interval, bad_share, replay_share, seed)
+    base = url or f"http://127.0.0.1:{settings.web_port}"
+    click.echo(f"{len(all_tokens)} 台模拟评价器 → {base}，持续 {seconds:.0f} 秒", err=True)
+    click.echo(asyncio.run(run_fleet(base, all_tokens, fleet)).summary())
 
 
 if __name__ == "__main__":

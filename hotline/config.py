@@ -59,6 +59,7 @@ class Settings:
     rate_lookup_failures_per_ticket_per_hour: int = 20  # wrong last-4 guesses on one number, any address
     rate_login_per_minute: int = 20
     rate_open311_post_per_minute: int = 60
+    rate_device_per_minute: int = 3000  # rating-device API calls per client address (a hall's NAT)
     web_forwarded_hops: int = 0  # reverse proxies whose X-Forwarded-For entry names the client
     web_processes: int = 2  # `hotline up` runs this many, all on web_port (SO_REUSEPORT)
     web_threads: int = 16  # per web process: database calls run in these threads, off the event loop

@@ -1,5 +1,5 @@
 """`hotline worker` (an RQ worker with RQ's scheduler) and `hotline cron` (RQ's cron scheduler, which
-enqueues the periodic jobs: the supervision and survey sweeps every minute)."""
+enqueues the periodic jobs: the supervision and survey sweeps every minute, the ratings sweep)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,12 @@ def run_cron(settings: Settings) -> None:
         queue_name="high",
         interval=dispatch_jobs.SWEEP_INTERVAL_S,
         job_timeout=300,
+    )
+    scheduler.register(
+        dispatch_jobs.rating_sweep_job,
+        queue_name="default",
+        interval=dispatch_jobs.RATING_SWEEP_INTERVAL_S,
+        job_timeout=600,
     )
     scheduler.register(
         dispatch_jobs.retrain_job, queue_name="low", cron=dispatch_jobs.RETRAIN_CRON, job_timeout=3600

@@ -68,6 +68,9 @@ RULES: dict[str, Rule] = {
     "survey_unreachable": Rule(frozenset({S.CLOSED}), None, "回访未接通"),
     "survey_review_closed": Rule(frozenset({S.CLOSED, S.VISITED}), None, "回访复核不重办"),
     "rating": Rule(ALL_BUT_ARCHIVED, None, "评价"),
+    # On a 差评 ticket: the rated unit appeals the rating (申诉), the platform decides (复核).
+    "appeal_rating": Rule(ALL_BUT_ARCHIVED, None, "差评申诉"),
+    "decide_appeal": Rule(ALL_BUT_ARCHIVED, None, "申诉复核"),
 }
 
 

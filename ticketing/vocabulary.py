@@ -108,6 +108,21 @@ ORG_LEVEL: dict[OrgKind, int] = {
 }
 
 
+class RatingLevel(LabelledEnum):
+    """好差评's five levels, best first."""
+
+    VERY_SATISFIED = "very_satisfied", "非常满意"
+    SATISFIED = "satisfied", "满意"
+    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+    VERY_UNSATISFIED = "very_unsatisfied", "非常不满意"
+
+
+# 差评: these levels enter intake as a ticket for the rated unit.
+BAD_RATING_LEVELS = frozenset({RatingLevel.UNSATISFIED, RatingLevel.VERY_UNSATISFIED})
+RATING_CHANNELS = frozenset({Channel.RATING_DEVICE, Channel.QR_RATING})
+
+
 class AttachmentKind(LabelledEnum):
     AUDIO = "audio", "录音"
     IMAGE = "image", "图片"

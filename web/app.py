@@ -16,6 +16,7 @@ from web import (
     agent_api,
     attachments_api,
     auth,
+    device_api,
     knowledge_api,
     live,
     missed_calls_api,
@@ -24,6 +25,8 @@ from web import (
     pages,
     public_api,
     public_pages,
+    rating_pages,
+    ratings_api,
     suggestions_api,
     surveys_api,
     ticket_export,
@@ -78,6 +81,9 @@ def create_app(
     pages.add_routes(app)
     public_pages.add_routes(app)
     public_api.add_routes(app)
+    rating_pages.add_routes(app)
+    ratings_api.add_routes(app)
+    device_api.add_routes(app)
     return app
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from web.openapi_public import LIMITED, public_paths
+from web.openapi_ratings import device_paths, staff_paths
 from web.tickets_api import ACTIONS, MAX_PER_PAGE, SUBMISSION_FIELDS
 
 
@@ -66,6 +67,8 @@ def document() -> dict[str, Any]:
     doc = _core_document()
     doc["paths"].update(_console_paths())
     doc["paths"].update(survey_paths())
+    doc["paths"].update(staff_paths())
+    doc["paths"].update(device_paths())
     return doc
 
 
@@ -80,6 +83,11 @@ def _core_document() -> dict[str, Any]:
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "hotline_session"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+                "device": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "评价器令牌（管理员登记时发放）",
+                },
             },
             "schemas": {
                 "Error": {

@@ -19,13 +19,15 @@ from dispatch.operators import Operator
 from dispatch.returns import RETURN_REASONS
 from dispatch.visibility import can_see
 from ticketing.models import Category, OrgUnit, Ticket, TicketEvent
+from ticketing.rating_devices import device_json, list_devices
 from ticketing.ticket_actions import events_of
 from ticketing.vocabulary import Grade, OrgKind, Role, TicketType
 from web import worklists
+from web.admin_ratings import halls_json
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
 from web.keys import DB_KEY
-from web.serialize import assignment_json, event_json, ticket_detail
+from web.serialize import assignment_json, event_json, iso, ticket_detail
 from web.templating import STATIC, render
 from web.timeline import describe, unit_ids_in
 
@@ -43,6 +45,7 @@ CONSOLES = (
     Console("/workbench", "承办工作台", frozenset({"handler", "dispatcher", "admin"})),
     Console("/supervisor", "督办看板", frozenset({"supervisor", "leader", "admin", "analyst"})),
     Console("/admin", "系统管理", frozenset({"admin"})),
+    Console("/admin/devices", "评价器管理", frozenset({"admin"})),
 )
 
 
@@ -176,6 +179,21 @@ async def supervisor_page(request: web.Request, context: dict[str, Any]) -> web.
     return render("supervisor.html", red=red, yellow=yellow, other=other, can_act=can_act, **context)
 
 
+def _devices_page_data(session: Any) -> dict[str, Any]:
+    halls = halls_json(session)
+    places = {w["id"]: f"{h['name']} · {w['name']}" for h in halls for w in h["windows"]}
+    devices = [
+        {**device_json(d), "place": places.get(d.window_id, "—"), "last_seen_at": iso(d.last_seen_at)}
+        for d in list_devices(session)
+    ]
+    return {"halls": halls, "devices": devices}
+
+
+@console_page("/admin/devices")
+async def devices_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    return render("devices.html", **await _read(request, _devices_page_data), **context)
+
+
 def _ticket_page_data(session: Any, operator: Operator, ticket_id: int) -> dict[str, Any] | None:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not can_see(session, operator, ticket_id):
@@ -242,6 +260,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/dispatch", dispatch_page)
     app.router.add_get("/workbench", workbench_page)
     app.router.add_get("/supervisor", supervisor_page)
+    app.router.add_get("/admin/devices", devices_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
     app.router.add_get("/admin", admin_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.

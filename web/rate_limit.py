@@ -65,6 +65,9 @@ class RateLimits:
     public_lookup: Limit = Limit(10, 60)  # progress look-ups: guessing 4 digits takes 10 000 tries
     login: Limit = Limit(20, 60)  # password spraying across accounts (each account also locks)
     open311_post: Limit = Limit(60, 60)  # per client IP, whatever API key it uses
+    # Rating devices, per client address: a hall behind one NAT address with a few dozen devices,
+    # each replaying its offline buffer, stays well under this.
+    device: Limit = Limit(3000, 60)
     # Per ticket number, from any address: a botnet guessing one ticket's 4 digits gets 20 tries an
     # hour. The price: such an attack blocks that ticket's web look-up for the hour (not the phone).
     lookup_failures: Limit = Limit(20, 3600)
@@ -113,6 +116,8 @@ def rules_for(request: web.Request, limits: RateLimits) -> list[tuple[str, Limit
         rules.append(("login", limits.login))
     elif method == "POST" and path.startswith("/open311/v2/requests."):
         rules.append(("open311_post", limits.open311_post))
+    elif path.startswith("/device/"):
+        rules.append(("device", limits.device))
     return [(name, limit) for name, limit in rules if limit.requests > 0]
 
 

@@ -19,6 +19,7 @@ from dispatch.graded_dispatch import arbitrate, close_directly, dispatch_ticket
 from dispatch.handling import helper_reply, reply, sign
 from dispatch.models import Assignment
 from dispatch.operators import Forbidden, Operator
+from dispatch.rating_appeals import appeal_rating, decide_appeal
 from dispatch.returns import return_assignment
 from dispatch.review import review
 from dispatch.survey_review import decide
@@ -189,6 +190,10 @@ ACTIONS: dict[str, Callable[[Context, Operator, int, dict[str, Any]], Any]] = {
     "close_directly": lambda c, o, t, b: close_directly(c, o, t, _need(b, "answer", str)),
     "merge": lambda c, o, t, b: merge(c, o, t, _need(b, "into_ticket_id", int), str(b.get("note", ""))),
     "cancel": lambda c, o, t, b: cancel(c, t, o.actor, _need(b, "reason", str)),
+    "appeal_rating": lambda c, o, t, b: appeal_rating(c, o, t, _need(b, "reason", str)),
+    "decide_appeal": lambda c, o, t, b: decide_appeal(
+        c, o, t, _need(b, "upheld", bool), _need(b, "note", str)
+    ),
     "arbitrate": lambda c, o, t, b: arbitrate(c, o, t, _need(b, "unit_id", int), _need(b, "decision", str)),
     # 回访复核: {"decision": "reopen" | "close", "reason", "unit_id"?} (the unit: else the last lead unit)
     "survey_review": lambda c, o, t, b: decide(

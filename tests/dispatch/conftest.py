@@ -81,6 +81,21 @@ def build_city(db: Database) -> City:
     return City(ids["CITY"], ids["D01"], ids["D01S01"], ids["D01S02"], ids["D01S01C01"], ids["C01"], users)
 
 
+def add_admin(db: Database, unit_id: int, username: str = "admin") -> int:
+    """An admin at `unit_id` (the platform), password PASSWORD."""
+    with db.session() as session:
+        user = User(
+            username=username,
+            display_name="管理员",
+            password_hash=PASSWORD_HASH,
+            role="admin",
+            unit_id=unit_id,
+        )
+        session.add(user)
+        session.flush()
+        return user.id
+
+
 @pytest.fixture
 def city(db) -> City:
     return build_city(db)

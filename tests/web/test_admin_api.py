@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dispatch.conftest import PASSWORD_HASH
+from tests.dispatch.conftest import add_admin
 from tests.web.conftest import login
-from ticketing.models import User
 
 
 @pytest.fixture
 def admin(web_db, city) -> dict[str, int]:
-    with web_db.session() as s:
-        s.add(
-            User(
-                username="admin",
-                display_name="管理员",
-                password_hash=PASSWORD_HASH,
-                role="admin",
-                unit_id=city.platform,
-            )
-        )
+    add_admin(web_db, city.platform)
     return city.users
 
 

@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from hotline.migrate import upgrade
-from tests.dispatch.conftest import PASSWORD_HASH, build_city
+from tests.dispatch.conftest import add_admin, build_city
 from tests.web.web_process import logged_in, web_process
 from ticketing.db import Database
-from ticketing.models import Category, OrgUnit, User
+from ticketing.models import Category
 from web.openapi import document
 
 pytestmark = pytest.mark.slow
@@ -29,18 +29,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, redis_server) -> Iterator[s
     url = f"sqlite:///{data_dir / 'hotline.db'}"
     upgrade(url)
     db = Database(url)
-    build_city(db)
+    add_admin(db, build_city(db).platform)
     with db.session() as s:
-        platform = s.query(OrgUnit).filter_by(code="CITY").one()
-        s.add(
-            User(
-                username="admin",
-                display_name="管理员",
-                password_hash=PASSWORD_HASH,
-                role="admin",
-                unit_id=platform.id,
-            )
-        )
         s.add(Category(code="010000", name="城乡建设", level=1))
     db.dispose()
     with web_process(url, redis_server.url, data_dir) as base:

@@ -26,12 +26,15 @@ from dispatch.handling import sign
 from dispatch.models import Assignment
 from dispatch.routing import add_rule
 from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
+from tests.support.ratings import Hall, build_hall
 from tests.web.test_open311 import add_catalogue
 from tests.web.test_public import REQUEST
 from ticketing.attachments import store_attachment
 from ticketing.db import Database
 from ticketing.intake import submit
 from ticketing.models import KnowledgeArticle, OrgUnit, Ticket, User
+from ticketing.rating_devices import register_device
+from ticketing.rating_tokens import issue_visit_token
 from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor
 from web.app import create_app
@@ -72,6 +75,9 @@ class World:
     department: int  # a unit, and a user, nobody in the matrix logs in as: admin edits them
     department_user: int
     rule_id: int
+    hall: Hall
+    spare_device: int  # revoked by the admin's row
+    mint_rating_token: Callable[[], str]  # a fresh QR token per request (each rates once)
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (cookie, csrf)
 
 
@@ -176,6 +182,21 @@ async def page_logout(caller: Caller, world: World) -> int:
         if after.status != 401:
             return 0  # still logged in: no status class the matrix expects
     return status
+
+
+async def rate_by_qr(caller: Caller, world: World) -> int:
+    token = world.mint_rating_token()
+    return await caller.status("POST", f"/public/rate/{token}", data={"level": "satisfied"})
+
+
+def device(method: str, path: str, json: object = None, *, token: bool = True) -> Probe:
+    """A device's call: its bearer token is the credential, whoever's session cookie comes along."""
+
+    async def probe(caller: Caller, world: World) -> int:
+        headers = {"Authorization": f"Bearer {world.hall.token}"} if token else {}
+        return await caller.status(method, path, json=json, headers=headers)
+
+    return probe
 
 
 def everyone(expected: str) -> dict[str, str]:
@@ -351,6 +372,7 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", "/workbench"): [(call("GET", "/workbench"), page("handler", "handler_y", "dispatcher", "admin"))],
     ("GET", "/supervisor"): [(call("GET", "/supervisor"), page("supervisor", "leader", "admin", "analyst"))],
     ("GET", "/admin"): [(call("GET", "/admin"), page("admin"))],
+    ("GET", "/admin/devices"): [(call("GET", "/admin/devices"), page("admin"))],
     ("GET", "/tickets/{ticket_id}"): [
         (
             call("GET", lambda w: f"/tickets/{w.ticket_id}"),
@@ -446,6 +468,76 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
             ),
             admin_only(),
         )
+    ],
+    # 好差评: the QR page and its images are public (the token is the credential); devices use their
+    # bearer token and nothing else; staff see their unit's 差评, the platform the statistics.
+    ("GET", "/public/rate/{token}"): [
+        (call("GET", lambda w: f"/public/rate/{w.mint_rating_token()}"), everyone("2xx")),
+        (call("GET", "/public/rate/unknown-token"), everyone("404")),
+    ],
+    ("POST", "/public/rate/{token}"): [(rate_by_qr, everyone("2xx"))],
+    ("GET", "/public/rate/{token}/qr.{kind}"): [
+        (call("GET", lambda w: f"/public/rate/{w.mint_rating_token()}/qr.svg"), everyone("2xx"))
+    ],
+    ("GET", "/device/v1/config"): [
+        (device("GET", "/device/v1/config"), everyone("2xx")),
+        (device("GET", "/device/v1/config", token=False), everyone("401")),
+    ],
+    ("POST", "/device/v1/heartbeat"): [
+        (device("POST", "/device/v1/heartbeat", {"battery": 80}), everyone("2xx")),
+        (device("POST", "/device/v1/heartbeat", {}, token=False), everyone("401")),
+    ],
+    ("POST", "/device/v1/evaluations"): [
+        (
+            device("POST", "/device/v1/evaluations", {"level": "满意", "idempotency_key": "m-1"}),
+            everyone("2xx"),
+        ),
+        (device("POST", "/device/v1/evaluations", {"level": "满意"}, token=False), everyone("401")),
+    ],
+    ("GET", "/api/ratings/bad"): [(call("GET", "/api/ratings/bad"), staff())],
+    ("GET", "/api/ratings/stats"): [
+        (call("GET", "/api/ratings/stats?by=hall"), {**staff(), "handler": "403", "handler_y": "403"})
+    ],
+    ("POST", "/api/ratings/qr"): [
+        (
+            call("POST", "/api/ratings/qr", json=lambda w: {"window_id": w.hall.window}),
+            {**staff("403"), "admin": "2xx"},
+        ),
+    ],
+    ("GET", "/api/admin/halls"): [(call("GET", "/api/admin/halls"), admin_only())],
+    ("GET", "/api/admin/devices"): [(call("GET", "/api/admin/devices"), admin_only())],
+    ("POST", "/api/admin/halls"): [
+        (
+            call(
+                "POST",
+                "/api/admin/halls",
+                json=lambda w: {"name": "云溪区政务服务中心", "unit_id": w.platform},
+            ),
+            admin_only(),
+        )
+    ],
+    ("POST", "/api/admin/halls/{hall_id}/windows"): [
+        (
+            call(
+                "POST",
+                lambda w: f"/api/admin/halls/{w.hall.hall}/windows",
+                json=lambda w: {"name": "5号窗口", "unit_id": w.platform},
+            ),
+            admin_only(),
+        )
+    ],
+    ("POST", "/api/admin/devices"): [
+        (
+            call(
+                "POST",
+                "/api/admin/devices",
+                json=lambda w: {"name": "矩阵评价器", "window_id": w.hall.window},
+            ),
+            admin_only(),
+        )
+    ],
+    ("POST", "/api/admin/devices/{device_id}/revoke"): [
+        (call("POST", lambda w: f"/api/admin/devices/{w.spare_device}/revoke"), admin_only())
     ],
     # Today's numbers written back (the rows after this one run on the policy they ran on before).
     ("PUT", "/api/admin/policy/limits/{grade}/{stage}"): [
@@ -589,6 +681,15 @@ def build_world(db: Database, data_dir) -> World:
         )
         s.flush()
         attachment_id = photo.id
+    hall = build_hall(db, city)
+    with db.session() as s:
+        spare, _ = register_device(s, "备用评价器", hall.window)
+        spare_id = spare.id
+
+    def mint_rating_token() -> str:
+        with db.session() as s:
+            return issue_visit_token(s, hall.window)[1]
+
     return World(
         t,
         result.number,
@@ -600,6 +701,9 @@ def build_world(db: Database, data_dir) -> World:
         city.department,
         city.users["department"],
         rule_id,
+        hall,
+        spare_id,
+        mint_rating_token,
     )
 
 

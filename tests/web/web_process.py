@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,8 +18,11 @@ from tests.support.ports import free_port
 
 
 @contextmanager
-def web_process(database_url: str, redis_url: str, data_dir: Path) -> Iterator[str]:
-    """Yields the base URL; afterwards fails if the server logged any traceback."""
+def web_process(
+    database_url: str, redis_url: str, data_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Yields the base URL; afterwards fails if the server logged any traceback. `extra_env` sets
+    more `HOTLINE_*` settings (benchmarks switch rate limits off)."""
     port = free_port()
     env = {
         **os.environ,
@@ -27,6 +30,7 @@ def web_process(database_url: str, redis_url: str, data_dir: Path) -> Iterator[s
         "HOTLINE_REDIS_URL": redis_url,
         "HOTLINE_DATA_DIR": str(data_dir),
         "HOTLINE_WEB_PORT": str(port),
+        **(extra_env or {}),
     }
     log_path = data_dir / "web.log"
     with log_path.open("w") as log:

@@ -10,6 +10,7 @@ from ticketing.models.catalog import Category
 from ticketing.models.citizens import Citizen
 from ticketing.models.knowledge import KnowledgeArticle
 from ticketing.models.org import OrgUnit, User
+from ticketing.models.ratings import Evaluation, RatingDevice, RatingToken, ServiceHall, ServiceWindow
 from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
 
 __all__ = [
@@ -21,8 +22,13 @@ __all__ = [
     "CallRecord",
     "Category",
     "Citizen",
+    "Evaluation",
     "KnowledgeArticle",
     "OrgUnit",
+    "RatingDevice",
+    "RatingToken",
+    "ServiceHall",
+    "ServiceWindow",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",
