@@ -19,12 +19,29 @@ from ticketing.call_bus import (
     set_agent_state,
 )
 
+DIRECT_LINE = "hotline:acd:direct:{username}"
+DIRECT_LINE_TTL_S = 4 * 3600  # a worker that dies mid-call must not keep the line busy for ever
+
 
 @dataclass(frozen=True)
 class ClaimedAgent:
     username: str
     sip_uri: str
     ready_since: float
+    direct: bool = False  # a named phone claimed outside the queue (a leader's line), not a queue member
+
+
+def claim_direct(client: redis.Redis, username: str, sip_uri: str) -> ClaimedAgent | None:
+    """One named phone, one caller at a time across all workers; None while it is on another call."""
+    if not client.set(DIRECT_LINE.format(username=username), sip_uri, nx=True, ex=DIRECT_LINE_TTL_S):
+        return None
+    return ClaimedAgent(username, sip_uri, 0.0, direct=True)
+
+
+def _release_direct(client: redis.Redis, agent: ClaimedAgent) -> bool:
+    if agent.direct:
+        client.delete(DIRECT_LINE.format(username=agent.username))
+    return agent.direct
 
 
 def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
@@ -44,14 +61,20 @@ def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
 
 def give_back(client: redis.Redis, agent: ClaimedAgent) -> None:
     """Not the agent's fault (caller left, queue limit): ready again, keeping their place in line."""
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.READY)
     client.zadd(READY_AGENTS, {agent.username: agent.ready_since})
 
 
 def missed(client: redis.Redis, agent: ClaimedAgent) -> None:
     """Rang out or refused: not ready until the agent says otherwise in the console."""
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.NOT_READY)
 
 
 def call_finished(client: redis.Redis, agent: ClaimedAgent) -> None:
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.AFTER_CALL_WORK)

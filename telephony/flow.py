@@ -29,6 +29,7 @@ from rq import Queue
 
 from telephony import acd, jobs
 from telephony.hours import staffed
+from telephony.leader_line import ANNOUNCEMENT, SESSION_KEY, LeaderLine
 from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.prompts import duration_seconds, prompt_path
 from ticketing.call_bus import CallEvent, CallEventKind, publish_call_event
@@ -167,8 +168,10 @@ class CallFlow:
         client: redis.Redis,
         jobs_queue: Queue,
         transcriber: Transcriber | None = None,
+        leader_line: LeaderLine | None = None,
     ) -> None:
         self.config, self.redis, self.jobs = config, client, jobs_queue
+        self.leader_line = leader_line
         self.stack: Stack = stack  # type: ignore[assignment]  # None only until the worker attaches it
         self.transcriber = transcriber
         self.inbox: queue.Queue[object] = queue.Queue()
@@ -288,12 +291,19 @@ class CallFlow:
 
     def _caller_media(self, caller: Caller) -> None:
         caller.recording = self.config.recordings_dir / f"{caller.key}.wav"
-        self._sip(self.stack.play, caller.key, self._prompt("welcome"))
+        session = self.leader_line.on_air(datetime.now(UTC)) if self.leader_line else None
+        if session is not None:
+            caller.details.update({SESSION_KEY: session.session_id, "leader": session.leader_username})
+        self._sip(self.stack.play, caller.key, self._prompt(ANNOUNCEMENT if session else "welcome"))
         path = caller.recording
         self._sip(self.stack.record, caller.key, "call", path)
         caller.queued_mono = time.monotonic()
         caller.queued_at = datetime.now(UTC)
         self._phase(caller, "queued")
+        if session is not None:  # the leader is in: the caller hears the whole announcement first
+            self._publish(CallEventKind.QUEUED, caller)
+            self._after(self._prompt_seconds(ANNOUNCEMENT), caller, "retry")
+            return
         if not staffed(self.config.staffed_hours, caller.queued_at):
             self._publish(CallEventKind.QUEUED, caller, details={"after_hours": True})
             self._on_queue_limit(caller)  # nobody will come: voicemail now
@@ -303,7 +313,11 @@ class CallFlow:
         self._try_agent(caller)
 
     def _try_agent(self, caller: Caller) -> None:
-        agent = acd.claim_agent(self.redis)
+        session_id = caller.details.get(SESSION_KEY)
+        if session_id is not None and self.leader_line is not None:
+            agent = self.leader_line.claim(self.redis, session_id)
+        else:
+            agent = acd.claim_agent(self.redis)
         if agent is None:
             self._after(ACD_RETRY_S, caller, "retry")
             return

@@ -9,6 +9,7 @@ from ticketing.models.calls import CallRecord
 from ticketing.models.catalog import Category
 from ticketing.models.citizens import Citizen
 from ticketing.models.knowledge import KnowledgeArticle
+from ticketing.models.leader_sessions import LeaderSession, LeaderSessionTicket
 from ticketing.models.org import OrgUnit, User
 from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
 
@@ -22,6 +23,8 @@ __all__ = [
     "Category",
     "Citizen",
     "KnowledgeArticle",
+    "LeaderSession",
+    "LeaderSessionTicket",
     "OrgUnit",
     "Ticket",
     "TicketEvent",

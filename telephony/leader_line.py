@@ -1,0 +1,58 @@
+"""Leader live-answer days on the phone (领导在线接听日, DESIGN §8/§9).
+
+Routing choice: during a session the queue offers each caller straight to the leader's SIP URI (one
+call at a time, claimed in Redis across workers, so two workers never ring the leader at once); the
+call is bridged and recorded like an agent's, and the ticket is recorded from the console (the leader
+or the agent assisting them) through `POST /api/leader-sessions/{id}/tickets`, tagged with the session.
+Callers wait for the leader up to the queue limit, then leave a voicemail as usual.
+
+The flow thread never touches the database: the day's sessions are read here by a background thread
+every few seconds, and the flow asks this cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from telephony import acd
+from telephony.progress import database
+from ticketing.leader_on_air import OnAir, on_air, sessions_around
+
+log = logging.getLogger(__name__)
+SESSION_KEY = "leader_session_id"  # in the call events' details: how consoles find the session's calls
+ANNOUNCEMENT = "leader_session"  # the prompt played instead of the welcome during a session
+REFRESH_S = 5.0
+HORIZON = timedelta(hours=12)
+
+
+class LeaderLine:
+    def __init__(self, database_url: str, refresh_seconds: float = REFRESH_S) -> None:
+        self.database_url, self.refresh_seconds = database_url, refresh_seconds
+        self._sessions: list[OnAir] = []
+
+    def refresh(self) -> None:
+        now = datetime.now(UTC)
+        with database(self.database_url).read_session() as session:
+            self._sessions = sessions_around(session, now - HORIZON, now + HORIZON)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.refresh_seconds):
+            try:
+                self.refresh()
+            except Exception:  # keep routing by the last good schedule while the database is away
+                log.exception("reading leader sessions")
+
+    def on_air(self, now: datetime) -> OnAir | None:
+        return on_air(self._sessions, now)
+
+    def claim(self, client: redis.Redis, session_id: int) -> acd.ClaimedAgent | None:
+        """The leader's phone for a caller of this session; None while the leader is on another call.
+        A session cancelled since the caller came in falls back to the ordinary queue."""
+        found = next((s for s in self._sessions if s.session_id == session_id), None)
+        if found is None:
+            return acd.claim_agent(client)
+        return acd.claim_direct(client, found.leader_username, found.sip_uri)
