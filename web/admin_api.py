@@ -105,9 +105,10 @@ async def audit_log(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    from web import admin_catalog, admin_dispatch, admin_org
+    from web import admin_catalog, admin_dispatch, admin_leader_sessions, admin_org
 
     app.router.add_get("/api/admin/audit", audit_log)
     admin_org.add_routes(app)
     admin_catalog.add_routes(app)
     admin_dispatch.add_routes(app)
+    admin_leader_sessions.add_routes(app)

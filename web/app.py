@@ -15,11 +15,13 @@ from web import (
     attachments_api,
     auth,
     knowledge_api,
+    leader_days_api,
     live,
     open311,
     openapi,
     pages,
     public_api,
+    public_leader_days,
     public_pages,
     suggestions_api,
     ticket_export,
@@ -72,4 +74,6 @@ def create_app(
     pages.add_routes(app)
     public_pages.add_routes(app)
     public_api.add_routes(app)
+    public_leader_days.add_routes(app)
+    leader_days_api.add_routes(app)
     return app

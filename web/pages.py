@@ -25,6 +25,7 @@ from web import worklists
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
 from web.keys import DB_KEY
+from web.leader_days_api import sessions_for
 from web.serialize import assignment_json, event_json, ticket_detail
 from web.templating import STATIC, render
 from web.timeline import describe, unit_ids_in
@@ -42,6 +43,7 @@ CONSOLES = (
     Console("/dispatch", "派单队列", frozenset({"dispatcher", "admin"})),
     Console("/workbench", "承办工作台", frozenset({"handler", "dispatcher", "admin"})),
     Console("/supervisor", "督办看板", frozenset({"supervisor", "leader", "admin", "analyst"})),
+    Console("/leader", "领导接听日", frozenset({"leader", "agent", "supervisor", "admin"})),
 )
 
 
@@ -175,6 +177,18 @@ async def supervisor_page(request: web.Request, context: dict[str, Any]) -> web.
     return render("supervisor.html", red=red, yellow=yellow, other=other, can_act=can_act, **context)
 
 
+@console_page("/leader")
+async def leader_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    sessions = await _read(request, sessions_for, request[OPERATOR])
+    return render(
+        "leader.html",
+        sessions=sessions,
+        types=[(t.value, t.label) for t in TicketType],
+        is_admin=request[OPERATOR].role == Role.ADMIN.value,
+        **context,
+    )
+
+
 def _ticket_page_data(session: Any, operator: Operator, ticket_id: int) -> dict[str, Any] | None:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not can_see(session, operator, ticket_id):
@@ -228,6 +242,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/dispatch", dispatch_page)
     app.router.add_get("/workbench", workbench_page)
     app.router.add_get("/supervisor", supervisor_page)
+    app.router.add_get("/leader", leader_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.
     app.router.add_static("/static/", STATIC)
