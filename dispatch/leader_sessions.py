@@ -19,6 +19,7 @@ from ticketing.vocabulary import Role
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_TOPIC_CHARS = 200
+YEARS = (2000, 2100)
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,12 @@ class SessionPlan:
 
 def parse_day(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{value}", code="invalid_date", field="date") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:  # also keeps the UTC conversion inside datetime's range
+        raise InvalidInput(f"日期超出范围：{value}", code="invalid_date", field="date")
+    return day
 
 
 def parse_clock(value: str, field: str) -> dt.time:

@@ -63,6 +63,9 @@ def _submission_schema() -> dict[str, Any]:
 def document() -> dict[str, Any]:
     doc = _core_document()
     doc["paths"].update(_console_paths())
+    from web.openapi_leader import leader_paths  # it uses this module's helpers
+
+    doc["paths"].update(leader_paths())
     return doc
 
 
