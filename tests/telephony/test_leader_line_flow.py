@@ -1,0 +1,97 @@
+"""The flow's leader-line decisions, message by message (a recording stand-in for the SIP thread), on a
+session scheduled in a real database and the real Redis: the announcement first, then the leader's
+phone, one caller at a time; the ordinary queue keeps its agents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rq import Queue
+
+from dispatch.leader_sessions import SessionPlan, schedule
+from telephony import acd
+from telephony.flow import CallFlow, FlowConfig
+from telephony.leader_line import LeaderLine
+from telephony.messages import Answered, Ended, Incoming, MediaReady
+from tests.dispatch.conftest import PASSWORD_HASH, build_city
+from tests.telephony.conftest import call_events, make_ready
+from tests.telephony.test_flow import RecordingStack, run_timers
+from tests.web.test_leader_days import window_around_now
+from ticketing.call_bus import READY_AGENTS
+from ticketing.models import LeaderSession, User
+
+LEADER_URI = "sip:mayor@127.0.0.1:5999"
+
+
+@pytest.fixture
+def line(sqlite_db) -> tuple[LeaderLine, int]:
+    city = build_city(sqlite_db)
+    with sqlite_db.session() as s:
+        s.add(
+            User(
+                username="mayor",
+                display_name="王市长",
+                password_hash=PASSWORD_HASH,
+                role="leader",
+                unit_id=city.platform,
+                sip_uri=LEADER_URI,
+            )
+        )
+        s.flush()
+        session_id = schedule(s, SessionPlan("mayor", "D01", **window_around_now(), topic="市容")).id
+    leader_line = LeaderLine(sqlite_db.url)
+    leader_line.refresh()
+    return leader_line, session_id
+
+
+@pytest.fixture
+def flow(bus, prompts_cache: Path, line) -> CallFlow:
+    config = FlowConfig(worker="w1", telephony_dir=prompts_cache.parent, ring_seconds=5, queue_seconds=30)
+    flow = CallFlow(config, RecordingStack(), bus, Queue("default", connection=bus), leader_line=line[0])
+    flow.prompt_seconds.update({"leader_session": 0.1})
+    return flow
+
+
+def test_session_callers_hear_the_announcement_then_wait_for_the_leader_one_at_a_time(flow, bus, line):
+    make_ready(bus, "agent7", 5001)  # free, but not for the session's callers
+    for key in ("c1", "c2"):
+        flow.handle(Incoming(key, f"sip-{key}", '"x" <sip:13812345678@gw>'))
+        flow.handle(MediaReady(key))
+    played = [Path(args[1]).name for args in flow.stack.named("play")]
+    assert played == ["leader_session.wav", "leader_session.wav"]
+    assert flow.stack.named("dial") == []  # not during the announcement
+    run_timers(flow, 0.4)
+    dials = flow.stack.named("dial")
+    assert [(uri, role) for _, uri, role in dials] == [(LEADER_URI, "agent")]  # c2 waits for the leader
+    flow.handle(Answered(dials[0][0]))
+    flow.handle(Ended("c1", 200, "Normal", True))
+    run_timers(flow, 0.7)  # c2's next retry finds the leader free
+    assert [uri for _, uri, _ in flow.stack.named("dial")] == [LEADER_URI, LEADER_URI]
+    assert bus.zscore(READY_AGENTS, "agent7") is not None
+    offered = [e for e in call_events(bus) if e["kind"] == "offered"]
+    assert [e["agent"] for e in offered] == ["mayor", "mayor"]
+    assert {e["details"]["leader_session_id"] for e in call_events(bus)} == {line[1]}
+
+
+def test_the_leader_line_is_claimed_once_across_workers_and_released_by_every_ending(bus):
+    first = acd.claim_direct(bus, "mayor", LEADER_URI)
+    assert first is not None and acd.claim_direct(bus, "mayor", LEADER_URI) is None
+    for release in (acd.give_back, acd.missed, acd.call_finished):
+        release(bus, first)
+        again = acd.claim_direct(bus, "mayor", LEADER_URI)
+        assert again is not None
+        first = again
+    assert bus.zscore(READY_AGENTS, "mayor") is None  # never made an ordinary queue member
+
+
+def test_a_call_outside_any_session_takes_the_ordinary_queue(flow, bus, sqlite_db):
+    with sqlite_db.session() as s:
+        for row in s.query(LeaderSession):
+            row.status = "cancelled"
+    flow.leader_line.refresh()
+    make_ready(bus, "agent7", 5001)
+    flow.handle(Incoming("c3", "sip-c3", "<sip:13812345678@gw>"))
+    flow.handle(MediaReady("c3"))
+    assert [Path(args[1]).name for args in flow.stack.named("play")] == ["welcome.wav"]
+    assert [uri for _, uri, _ in flow.stack.named("dial")] == ["sip:agent7@127.0.0.1:5001"]
