@@ -81,6 +81,24 @@ def build_city(db: Database) -> City:
     return City(ids["CITY"], ids["D01"], ids["D01S01"], ids["D01S02"], ids["D01S01C01"], ids["C01"], users)
 
 
+def add_user(
+    db: Database, username: str, role: str, unit_id: int, display_name: str = "", sip_uri: str | None = None
+) -> int:
+    """One more account (password PASSWORD) beside the city's desks."""
+    with db.session() as session:
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=PASSWORD_HASH,
+            role=role,
+            unit_id=unit_id,
+            sip_uri=sip_uri,
+        )
+        session.add(user)
+        session.flush()
+        return user.id
+
+
 @pytest.fixture
 def city(db) -> City:
     return build_city(db)

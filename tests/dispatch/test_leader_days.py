@@ -11,10 +11,10 @@ from dispatch.leader_sessions import BEIJING, SessionPlan, cancel, get_session, 
 from dispatch.leader_tickets import register, session_tickets
 from dispatch.models import Assignment
 from dispatch.operators import operator_for
-from tests.dispatch.conftest import PASSWORD_HASH
+from tests.dispatch.conftest import add_user
 from ticketing.errors import IllegalTransition, InvalidInput
 from ticketing.leader_on_air import on_air, sessions_around
-from ticketing.models import LeaderSession, Ticket, TicketEvent, User
+from ticketing.models import LeaderSession, Ticket, TicketEvent
 from ticketing.submission import Submission
 
 MONDAY = dt.date(2026, 11, 23)  # a working day
@@ -22,18 +22,7 @@ SATURDAY = dt.date(2026, 11, 28)
 
 
 def _add_leader(db, city, username: str = "mayor", role: str = "leader") -> int:
-    with db.session() as session:
-        user = User(
-            username=username,
-            display_name="王市长",
-            password_hash=PASSWORD_HASH,
-            role=role,
-            unit_id=city.platform,
-            sip_uri=f"sip:{username}@127.0.0.1:5999",
-        )
-        session.add(user)
-        session.flush()
-        return user.id
+    return add_user(db, username, role, city.platform, "王市长", f"sip:{username}@127.0.0.1:5999")
 
 
 def _plan(day=MONDAY, start="09:00", end="11:00", leader="mayor", unit="D01S01", **extra) -> SessionPlan:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from dispatch.leader_sessions import BEIJING, SessionPlan, schedule
 from telephony.prompts import duration_seconds, synthesise
-from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
+from tests.dispatch.conftest import PASSWORD, add_user, build_city
 from tests.support.app_server import AppServer
 from tests.support.ports import free_port
 from tests.telephony.conftest import call_events, make_ready
@@ -32,9 +32,10 @@ from tests.telephony.sip_tools import (
 )
 from tests.telephony.test_inbound_bridge import run_jobs, wait_for
 from tests.web.test_leader_days import window_around_now
+from tests.web.web_process import logged_in
 from ticketing.attachments import attachment_path
 from ticketing.call_bus import READY_AGENTS
-from ticketing.models import Attachment, CallRecord, User
+from ticketing.models import Attachment, CallRecord
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,34 +57,14 @@ def announcement_only_segment(prompts: Path, folder: Path) -> Path:
     return to_mulaw(segment, folder / "segment.ulaw")
 
 
-def _add_leader(db, unit_id: int, sip_port: int) -> None:
-    with db.session() as s:
-        s.add(
-            User(
-                username="mayor",
-                display_name="王市长",
-                password_hash=PASSWORD_HASH,
-                role="leader",
-                unit_id=unit_id,
-                sip_uri=f"sip:mayor@127.0.0.1:{sip_port}",
-            )
-        )
-
-
-def _login(base: str, username: str) -> requests.Session:
-    http = requests.Session()
-    answer = http.post(f"{base}/api/session", json={"username": username, "password": PASSWORD}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return http
-
-
 def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_published(
     line_env, workers, bus, redis_url, sqlite_db, prompts_cache, tmp_path
 ):
     city = build_city(sqlite_db)
     leader_phone = start_sipp(agent_scenario(tmp_path, ring_ms=300, talk_ms=40000), tmp_path)
-    _add_leader(sqlite_db, city.platform, leader_phone.port)
+    add_user(
+        sqlite_db, "mayor", "leader", city.platform, "王市长", f"sip:mayor@127.0.0.1:{leader_phone.port}"
+    )
     with sqlite_db.session() as s:
         plan = SessionPlan("mayor", "D01S01", **window_around_now(), topic="城市管理与市容", public=True)
         session_id = schedule(s, plan).id
@@ -129,7 +110,7 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
     server = AppServer(create_app(sqlite_db, redis_url, tmp_path / "web"))
     server.start()
     try:
-        agent = _login(server.url, "agent")
+        agent = logged_in(server.url, "agent")
         body = {
             "content": "青石街道菜市场门口占道经营，早晚高峰堵路",
             "title": "菜市场门口占道经营",
@@ -144,7 +125,7 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
         due = dt.datetime.fromisoformat(ticket["reply_due_at"])
         assert due.astimezone(BEIJING).date() == dt.datetime.now(BEIJING).date()
 
-        leader = _login(server.url, "mayor")
+        leader = logged_in(server.url, "mayor")
         console = leader.get(f"{server.url}/api/leader-sessions/{session_id}", timeout=10).json()
         assert [t["number"] for t in console["tickets"]] == [ticket["number"]]
         assert console["tickets"][0]["channel"] == "leader_line"

@@ -14,12 +14,12 @@ from telephony import acd
 from telephony.flow import CallFlow, FlowConfig
 from telephony.leader_line import LeaderLine
 from telephony.messages import Answered, Ended, Incoming, MediaReady
-from tests.dispatch.conftest import PASSWORD_HASH, build_city
+from tests.dispatch.conftest import add_user, build_city
 from tests.telephony.conftest import call_events, make_ready
 from tests.telephony.test_flow import RecordingStack, run_timers
 from tests.web.test_leader_days import window_around_now
 from ticketing.call_bus import READY_AGENTS
-from ticketing.models import LeaderSession, User
+from ticketing.models import LeaderSession
 
 LEADER_URI = "sip:mayor@127.0.0.1:5999"
 
@@ -27,18 +27,8 @@ LEADER_URI = "sip:mayor@127.0.0.1:5999"
 @pytest.fixture
 def line(sqlite_db) -> tuple[LeaderLine, int]:
     city = build_city(sqlite_db)
+    add_user(sqlite_db, "mayor", "leader", city.platform, "王市长", LEADER_URI)
     with sqlite_db.session() as s:
-        s.add(
-            User(
-                username="mayor",
-                display_name="王市长",
-                password_hash=PASSWORD_HASH,
-                role="leader",
-                unit_id=city.platform,
-                sip_uri=LEADER_URI,
-            )
-        )
-        s.flush()
         session_id = schedule(s, SessionPlan("mayor", "D01", **window_around_now(), topic="市容")).id
     leader_line = LeaderLine(sqlite_db.url)
     leader_line.refresh()

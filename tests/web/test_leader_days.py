@@ -11,10 +11,9 @@ import pytest
 
 from dispatch.calendar_store import seed_calendar_days
 from dispatch.leader_sessions import BEIJING
-from tests.dispatch.conftest import PASSWORD_HASH
+from tests.dispatch.conftest import add_user
 from tests.web.conftest import login
 from tests.web.test_admin_api import as_admin, audit, call
-from ticketing.models import User
 
 
 def window_around_now() -> dict[str, Any]:
@@ -36,22 +35,10 @@ def window_json() -> dict[str, str]:
 
 def add_people(db, city) -> None:
     with db.session() as s:
-        seed_calendar_days(s, range(dt.date.today().year, dt.date.today().year + 1))
-        for username, role, name in [
-            ("admin", "admin", "管理员"),
-            ("mayor", "leader", "王市长"),
-            ("deputy", "leader", "李副市长"),
-        ]:
-            s.add(
-                User(
-                    username=username,
-                    display_name=name,
-                    password_hash=PASSWORD_HASH,
-                    role=role,
-                    unit_id=city.platform,
-                    sip_uri=f"sip:{username}@127.0.0.1:5999",
-                )
-            )
+        seed_calendar_days(s, range(dt.date.today().year, dt.date.today().year + 2))
+    add_user(db, "admin", "admin", city.platform, "管理员")
+    for username, name in [("mayor", "王市长"), ("deputy", "李副市长")]:
+        add_user(db, username, "leader", city.platform, name, f"sip:{username}@127.0.0.1:5999")
 
 
 @pytest.fixture
