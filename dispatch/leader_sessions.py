@@ -34,6 +34,7 @@ class SessionPlan:
     topic: str
     public: bool = True
     sip_uri: str | None = None
+    screened: bool = False
 
     @property
     def starts_at(self) -> dt.datetime:
@@ -113,6 +114,7 @@ def _apply(session: Session, row: LeaderSession, plan: SessionPlan) -> None:
     row.leader_user_id, row.unit_id = leader.id, unit.id
     row.starts_at, row.ends_at = plan.starts_at, plan.ends_at
     row.topic, row.public, row.sip_uri = plan.topic.strip(), plan.public, plan.sip_uri
+    row.screened = plan.screened
 
 
 def schedule(session: Session, plan: SessionPlan) -> LeaderSession:
@@ -147,7 +149,15 @@ def plan_of(session: Session, row: LeaderSession) -> SessionPlan:
     leader, unit = session.get_one(User, row.leader_user_id), session.get_one(OrgUnit, row.unit_id)
     start, end = row.starts_at.astimezone(BEIJING), row.ends_at.astimezone(BEIJING)
     return SessionPlan(
-        leader.username, unit.code, start.date(), start.time(), end.time(), row.topic, row.public, row.sip_uri
+        leader.username,
+        unit.code,
+        start.date(),
+        start.time(),
+        end.time(),
+        row.topic,
+        row.public,
+        row.sip_uri,
+        row.screened,
     )
 
 
@@ -168,6 +178,7 @@ def session_json(session: Session, row: LeaderSession) -> dict[str, Any]:
         "topic": row.topic,
         "public": row.public,
         "sip_uri": row.sip_uri,
+        "screened": row.screened,
         "status": row.status,
         "note": row.note,
     }

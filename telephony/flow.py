@@ -549,6 +549,8 @@ class CallFlow:
             return
         if command.name == "hangup":
             self._sip(self.stack.hangup, caller.key)
+        elif command.name == "leader_handoff":
+            self._leader_handoff(caller, command.arguments.get(SESSION_KEY))
         elif command.name == "transfer":
             self._transfer(
                 caller, str(command.arguments.get("target", "")), str(command.arguments.get("mode", "blind"))
@@ -562,13 +564,26 @@ class CallFlow:
         caller.transferred_to = target
         self._publish(CallEventKind.TRANSFERRED, caller, details={"target": target, "uri": uri, "mode": mode})
         if mode == "conference":
-            leg = f"{caller.key}-e{uuid.uuid4().hex[:6]}"
-            caller.extra_legs.append(leg)
-            self._leg_owner[leg] = caller.key
-            self._sip(self.stack.dial, leg, uri, "emergency")
+            self._conference_in(caller, uri, "emergency")
         else:
             key = caller.key
             self._sip(self.stack.transfer, key, uri)
+
+    def _conference_in(self, caller: Caller, uri: str, role: str) -> None:
+        """A third party joins the caller and the agent when it answers (see `_leg_answered`)."""
+        leg = f"{caller.key}-e{uuid.uuid4().hex[:6]}"
+        caller.extra_legs.append(leg)
+        self._leg_owner[leg] = caller.key
+        self._sip(self.stack.dial, leg, uri, role)
+
+    def _leader_handoff(self, caller: Caller, session_id: object) -> None:
+        """A screening agent brings the leader in; only for a caller of that very session."""
+        uri = self.leader_line.handoff_uri(session_id) if self.leader_line is not None else None
+        if uri is None or caller.details.get(SESSION_KEY) != session_id or caller.phase != "bridged":
+            log.warning("%s: no leader hand-off for session %r", caller.key, session_id)
+            return
+        self._publish(CallEventKind.TRANSFERRED, caller, details={"target": "leader", "uri": uri})
+        self._conference_in(caller, uri, "leader")
 
     def _transfer_done(self, caller: Caller, status: int) -> None:
         """A blind transfer that worked leaves the caller with the service: our legs hang up."""

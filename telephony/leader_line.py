@@ -1,10 +1,15 @@
 """Leader live-answer days on the phone (领导在线接听日, DESIGN §8/§9).
 
-Routing choice: during a session the queue offers each caller straight to the leader's SIP URI (one
-call at a time, claimed in Redis across workers, so two workers never ring the leader at once); the
-call is bridged and recorded like an agent's, and the ticket is recorded from the console (the leader
-or the agent assisting them) through `POST /api/leader-sessions/{id}/tickets`, tagged with the session.
-Callers wait for the leader up to the queue limit, then leave a voicemail as usual.
+During a session every caller first hears the session announcement instead of the welcome. Then,
+as the session is scheduled:
+- direct (default): the queue offers the caller straight to the leader's SIP URI, one call at a time
+  (claimed in Redis across workers, so two workers never ring the leader at once); the call is bridged
+  and recorded like an agent's. Callers wait for the leader up to the queue limit, then voicemail.
+- screened: the ordinary queue offers the caller to an agent, who screens the call and hands it to
+  the leader from the console (`leader_handoff`): the leader's phone joins a three-way call — the
+  agent stays on to record the ticket, and the recording hears all three.
+Either way the ticket is recorded from the console through `POST /api/leader-sessions/{id}/tickets`,
+tagged with the session, and every call event carries the session's id.
 
 The flow thread never touches the database: the day's sessions are read here by a background thread
 every few seconds, and the flow asks this cache.
@@ -49,10 +54,18 @@ class LeaderLine:
     def on_air(self, now: datetime) -> OnAir | None:
         return on_air(self._sessions, now)
 
+    def _session(self, session_id: object) -> OnAir | None:
+        return next((s for s in self._sessions if s.session_id == session_id), None)
+
     def claim(self, client: redis.Redis, session_id: int) -> acd.ClaimedAgent | None:
-        """The leader's phone for a caller of this session; None while the leader is on another call.
-        A session cancelled since the caller came in falls back to the ordinary queue."""
-        found = next((s for s in self._sessions if s.session_id == session_id), None)
-        if found is None:
+        """Who takes a caller of this session: the leader's phone (None while on another call), or an
+        agent when the session is screened — or cancelled since the caller came in."""
+        found = self._session(session_id)
+        if found is None or found.screened:
             return acd.claim_agent(client)
         return acd.claim_direct(client, found.leader_username, found.sip_uri)
+
+    def handoff_uri(self, session_id: object) -> str | None:
+        """Where a screening agent hands a caller of this session: the leader's phone."""
+        found = self._session(session_id)
+        return found.sip_uri if found is not None else None

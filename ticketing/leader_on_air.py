@@ -19,6 +19,7 @@ class OnAir:
     sip_uri: str
     starts_at: datetime
     ends_at: datetime
+    screened: bool = False  # an agent answers first and hands the caller to the leader
 
 
 def sessions_around(session: Session, start: datetime, end: datetime) -> list[OnAir]:
@@ -38,7 +39,7 @@ def sessions_around(session: Session, start: datetime, end: datetime) -> list[On
     for row, leader in rows:
         uri = row.sip_uri or leader.sip_uri
         if uri:
-            found.append(OnAir(row.id, leader.username, uri, row.starts_at, row.ends_at))
+            found.append(OnAir(row.id, leader.username, uri, row.starts_at, row.ends_at, row.screened))
     return found
 
 

@@ -26,7 +26,7 @@ from web.admin_api import Change, admin_of, change, read
 from web.admin_body import Body
 from web.request_parsing import path_int
 
-PLAN_FIELDS = ("leader", "unit_code", "date", "start", "end", "topic", "public", "sip_uri")
+PLAN_FIELDS = ("leader", "unit_code", "date", "start", "end", "topic", "public", "sip_uri", "screened")
 EDIT_FIELDS = (*PLAN_FIELDS, "status", "note")
 ENTITY = "leader_session"
 
@@ -52,8 +52,9 @@ def _plan(body: Body, base: SessionPlan | None) -> SessionPlan:
             fields[key] = parse_clock(text(key, 8), key)
     if given("topic"):
         fields["topic"] = text("topic", 200)
-    if "public" in body:
-        fields["public"] = body.flag("public", required=True)
+    for flag in ("public", "screened"):
+        if flag in body:
+            fields[flag] = body.flag(flag, required=True)
     if "sip_uri" in body:
         fields["sip_uri"] = body.text("sip_uri", max_len=255) or None
     return SessionPlan(**fields)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,10 @@ from sqlalchemy.orm import Session
 from dispatch.leader_sessions import get_session, list_sessions, session_json
 from dispatch.leader_tickets import SESSION_KEY, register, session_tickets
 from dispatch.operators import Forbidden, Operator
-from ticketing.call_bus import CALL_EVENTS_STREAM
-from ticketing.errors import InvalidInput, NotFound
+from ticketing.call_bus import CALL_EVENTS_STREAM, COMMANDS_STREAM, STREAM_MAXLEN, command_fields
+from ticketing.errors import IllegalTransition, InvalidInput, NotFound
 from ticketing.models import LeaderSession
+from ticketing.models.leader_sessions import CANCELLED
 from ticketing.vocabulary import Role
 from web.auth import operator_of
 from web.keys import DB_KEY, REDIS_KEY
@@ -33,6 +35,7 @@ from web.tickets_api import submission_from
 VIEWING_ROLES = frozenset({Role.LEADER.value, Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.value})
 MAX_CALL_EVENTS = 5000
 AFTER_SESSION_MS = 3600 * 1000  # calls still running when the window closes
+CALL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")  # the flow's call keys: "<port>-c<n>-<ms>"
 
 
 def _viewer(request: web.Request) -> Operator:
@@ -126,7 +129,25 @@ async def post_ticket_route(request: web.Request) -> web.Response:
     return web.json_response(answer, status=201 if done.intake.created else 200)
 
 
+async def handoff_route(request: web.Request) -> web.Response:
+    """A screening agent hands the caller to the leader: the telephony worker holding the call dials
+    the leader into it (three-way), if the call belongs to this session."""
+    operator, session_id = operator_of(request), _session_id(request)
+    if operator.role != Role.AGENT.value:
+        raise Forbidden("只有话务员可以转接领导", code="forbidden")
+    call_id = request.match_info["call_id"]
+    if not CALL_ID.fullmatch(call_id):
+        raise InvalidInput("通话编号格式错误", code="invalid_call_id", field="call_id")
+    row = await _db(request, _visible_session, operator, session_id)
+    if row.status == CANCELLED:
+        raise IllegalTransition("该接听安排已取消", code="session_cancelled")
+    fields = command_fields("leader_handoff", call_id=call_id, **{SESSION_KEY: session_id})
+    await request.app[REDIS_KEY].xadd(COMMANDS_STREAM, fields, maxlen=STREAM_MAXLEN, approximate=True)
+    return web.json_response({"call_id": call_id, "leader_session_id": session_id}, status=202)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/leader-sessions", list_route)
     app.router.add_get(r"/api/leader-sessions/{session_id}", get_route)
     app.router.add_post(r"/api/leader-sessions/{session_id}/tickets", post_ticket_route)
+    app.router.add_post(r"/api/leader-sessions/{session_id}/calls/{call_id}/handoff", handoff_route)

@@ -16,6 +16,7 @@ PLAN = {
     "end": CLOCK,
     "topic": {"type": "string", "maxLength": 200},
     "public": BOOL,
+    "screened": {"type": "boolean", "description": "true：话务员先接听，再从座席台转接领导"},
     "sip_uri": {"type": "string", "maxLength": 255, "description": "不填则用领导账号的 SIP 地址"},
 }
 SESSION_ID = _path("session_id")
@@ -70,6 +71,16 @@ def leader_paths() -> dict[str, Any]:
                     "403": _error(),
                     "404": _error(),
                 },
+            }
+        },
+        "/api/leader-sessions/{session_id}/calls/{call_id}/handoff": {
+            "post": {
+                "summary": "话务员把本场次的来电转接领导（领导加入三方通话，话务员继续记录）",
+                "parameters": [
+                    SESSION_ID,
+                    _path("call_id", {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,100}$"}),
+                ],
+                "responses": {"202": _json({"type": "object"}, "已通知话务服务转接"), **ERRORS},
             }
         },
         "/api/leader-sessions/{session_id}/tickets": {

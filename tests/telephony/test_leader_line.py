@@ -57,11 +57,24 @@ def announcement_only_segment(prompts: Path, folder: Path) -> Path:
     return to_mulaw(segment, folder / "segment.ulaw")
 
 
+def speaking_phone(folder: Path, audio: Path, ring_ms: int = 300) -> Path:
+    """A phone that answers and then speaks `audio` (mu-law) over and over: it never falls silent, so
+    the worker's no-RTP watchdog leaves it alone, and its voice in a recording proves it was bridged."""
+    scenario = agent_scenario(folder, ring_ms=ring_ms, talk_ms=40000)
+    text = scenario.read_text().replace(
+        '<recv request="ACK" crlf="true"/>',
+        f'<recv request="ACK" crlf="true"/>\n  <nop><action><exec rtp_stream="{audio},-1,0"/></action></nop>',
+    )
+    scenario.write_text(text)
+    return scenario
+
+
 def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_published(
-    line_env, workers, bus, redis_url, sqlite_db, prompts_cache, tmp_path
+    line_env, workers, bus, redis_url, sqlite_db, prompts_cache, mandarin_wav, tmp_path
 ):
     city = build_city(sqlite_db)
-    leader_phone = start_sipp(agent_scenario(tmp_path, ring_ms=300, talk_ms=40000), tmp_path)
+    voice = to_mulaw(mandarin_wav, tmp_path / "leader.ulaw", pad_end_s=0.3)
+    leader_phone = start_sipp(speaking_phone(tmp_path, voice), tmp_path)
     add_user(
         sqlite_db, "mayor", "leader", city.platform, "王市长", f"sip:mayor@127.0.0.1:{leader_phone.port}"
     )
@@ -106,6 +119,7 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
     heard = best_correlation(read_pcm(stored), reference)
     assert heard > 0.6, heard  # measured 0.996; the plain welcome prompt scores 0.21
     assert best_correlation(read_pcm(prompts_cache / "welcome.wav"), reference) < heard - 0.3
+    assert best_correlation(read_pcm(stored), ulaw_reference(voice)) > 0.6  # and then the leader spoke
 
     server = AppServer(create_app(sqlite_db, redis_url, tmp_path / "web"))
     server.start()
@@ -164,3 +178,62 @@ def _screenshot_console(base: str, session_id: int, number: str) -> None:
             page.screenshot(path=str(SCREENS / "leader-console.png"))
         finally:
             browser.close()
+
+
+def test_a_screened_session_call_is_answered_by_an_agent_who_brings_the_leader_in(
+    line_env, workers, bus, redis_url, sqlite_db, prompts_cache, mandarin_wav, tmp_path
+):
+    city = build_city(sqlite_db)
+    speech = to_mulaw(mandarin_wav, tmp_path / "leader.ulaw", pad_end_s=0.3)
+    leader_phone = start_sipp(speaking_phone(tmp_path, speech, ring_ms=200), tmp_path)
+    add_user(
+        sqlite_db, "mayor", "leader", city.platform, "王市长", f"sip:mayor@127.0.0.1:{leader_phone.port}"
+    )
+    with sqlite_db.session() as s:
+        plan = SessionPlan("mayor", "D01", **window_around_now(), topic="营商环境", screened=True)
+        session_id = schedule(s, plan).id
+    worker = workers(line_env)
+    # The agent's phone streams digital silence: RTP for the watchdog, nothing over the leader's voice.
+    silence = tmp_path / "silence.ulaw"
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-t", "ul", str(silence), "trim", "0", "1"], check=True
+    )
+    agent_phone = start_sipp(speaking_phone(tmp_path, silence, ring_ms=200), tmp_path)
+    make_ready(bus, "agent", agent_phone.port)
+
+    announcement = duration_seconds(prompts_cache / "leader_session.wav")
+    caller = start_sipp(
+        caller_scenario(tmp_path, talk_ms=int((announcement + 10) * 1000)),
+        tmp_path,
+        target=f"127.0.0.1:{worker.port}",
+        echo=True,
+    )
+    answered = wait_for(lambda: [e for e in call_events(bus) if e["kind"] == "answered"], timeout=30)[0]
+    assert answered["agent"] == "agent" and answered["details"]["leader_session_id"] == session_id
+
+    server = AppServer(create_app(sqlite_db, redis_url, tmp_path / "web"))
+    server.start()
+    try:
+        agent = logged_in(server.url, "agent")
+        url = f"{server.url}/api/leader-sessions/{session_id}/calls/{answered['call_id']}/handoff"
+        assert agent.post(url, timeout=10).status_code == 202
+    finally:
+        server.stop()
+    assert caller.wait(60) == 0, caller.output()[-2000:]
+    assert leader_phone.wait(20) == 0, leader_phone.output()[-2000:]  # rung, answered, hung up at the end
+    assert agent_phone.wait(20) == 0, agent_phone.output()[-2000:]
+
+    events = wait_for(
+        lambda: call_events(bus) if any(e["kind"] == "ended" for e in call_events(bus)) else None
+    )
+    joined = [e for e in events if e["kind"] == "transferred"]
+    assert [e["details"]["target"] for e in joined] == ["leader"] and joined[0]["agent"] == "agent"
+    run_jobs(redis_url, line_env)
+    with sqlite_db.read_session() as s:
+        record = s.execute(select(CallRecord)).scalar_one()
+        assert record.outcome == "answered" and record.agent_user_id is not None  # still the agent's call
+        stored = attachment_path(
+            Path(line_env["HOTLINE_DATA_DIR"]), s.get(Attachment, record.recording_attachment_id)
+        )
+    # The leader's voice is in the call: the three-way bridge carries it (and the recording hears it).
+    assert best_correlation(read_pcm(stored), ulaw_reference(speech)) > 0.6

@@ -11,7 +11,7 @@ from rq import Queue
 
 from dispatch.leader_sessions import SessionPlan, schedule
 from telephony import acd
-from telephony.flow import CallFlow, FlowConfig
+from telephony.flow import CallFlow, Command, FlowConfig
 from telephony.leader_line import LeaderLine
 from telephony.messages import Answered, Ended, Incoming, MediaReady
 from tests.dispatch.conftest import add_user, build_city
@@ -85,3 +85,28 @@ def test_a_call_outside_any_session_takes_the_ordinary_queue(flow, bus, sqlite_d
     flow.handle(MediaReady("c3"))
     assert [Path(args[1]).name for args in flow.stack.named("play")] == ["welcome.wav"]
     assert [uri for _, uri, _ in flow.stack.named("dial")] == ["sip:agent7@127.0.0.1:5001"]
+
+
+def test_a_screened_session_goes_to_an_agent_who_brings_the_leader_in(flow, bus, line, sqlite_db):
+    leader_line, session_id = line
+    with sqlite_db.session() as s:
+        s.get(LeaderSession, session_id).screened = True
+    leader_line.refresh()
+    make_ready(bus, "agent7", 5001)
+    flow.handle(Incoming("c4", "sip-c4", "<sip:13812345678@gw>"))
+    flow.handle(MediaReady("c4"))
+    assert [Path(args[1]).name for args in flow.stack.named("play")] == ["leader_session.wav"]
+    run_timers(flow, 0.3)
+    ((agent_leg, uri, _),) = flow.stack.named("dial")
+    assert uri == "sip:agent7@127.0.0.1:5001"
+    flow.handle(Answered(agent_leg))
+    flow.handle(Command("leader_handoff", {"call_id": "c4", "leader_session_id": session_id + 1}))
+    assert len(flow.stack.named("dial")) == 1  # a hand-off for another session is refused
+    flow.handle(Command("leader_handoff", {"call_id": "c4", "leader_session_id": session_id}))
+    leader_leg, uri, role = flow.stack.named("dial")[1]
+    assert (uri, role) == (LEADER_URI, "leader")
+    flow.handle(Answered(leader_leg))
+    bridges = flow.stack.named("bridge")
+    assert ("c4", leader_leg) in bridges and (agent_leg, leader_leg) in bridges  # three-way
+    transferred = [e for e in call_events(bus) if e["kind"] == "transferred"]
+    assert [e["details"]["target"] for e in transferred] == ["leader"] and transferred[0]["agent"] == "agent7"

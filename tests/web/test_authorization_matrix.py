@@ -348,6 +348,12 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", "/api/leader-sessions/{session_id}"): [
         (call("GET", lambda w: f"/api/leader-sessions/{w.leader_session}"), only(*LEADER_DAY_VIEWERS))
     ],
+    ("POST", "/api/leader-sessions/{session_id}/calls/{call_id}/handoff"): [
+        (
+            call("POST", lambda w: f"/api/leader-sessions/{w.leader_session}/calls/5071-c1-123/handoff"),
+            only("agent"),
+        )
+    ],
     ("POST", "/api/leader-sessions/{session_id}/tickets"): [
         (
             call(

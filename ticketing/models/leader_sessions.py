@@ -26,6 +26,9 @@ class LeaderSession(Base):
     ends_at: Mapped[datetime]
     topic: Mapped[str] = mapped_column(String(200))
     public: Mapped[bool] = mapped_column(default=True)
+    # True: an agent answers first (screens) and hands the caller to the leader from the console;
+    # False: callers go straight to the leader's phone.
+    screened: Mapped[bool] = mapped_column(default=False)
     # Empty: the leader's own phone (users.sip_uri); set when the leader answers from a studio phone.
     sip_uri: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default=SCHEDULED)  # scheduled | cancelled

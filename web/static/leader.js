@@ -5,19 +5,28 @@ import { connectLive } from "./live.js";
 
 const CALL_STATES = {
   queued: "等待接听", offered: "领导电话振铃", answered: "通话中", ended: "已结束",
-  abandoned: "来电人挂机", voicemail: "已留言", transferred: "已转接",
+  abandoned: "来电人挂机", voicemail: "已留言", transferred: "已转接", leader_joined: "已转接领导",
 };
 const params = new URLSearchParams(location.search);
 const links = [...document.querySelectorAll(".session-link")];
 const chosen = Number(params.get("session") || (links[0] && links[0].dataset.session) || 0);
 const calls = new Map(); // call_id -> { at, caller, kind, wait, sip_call_id }
+const isAgent = document.querySelector(".leader-grid").dataset.role === "agent";
+let screened = false; // the session's calls reach an agent first, who hands them to the leader
 let refreshTimer;
 
+function handoff(callId, button) {
+  return run(button, () => api("POST", `/api/leader-sessions/${chosen}/calls/${encodeURIComponent(callId)}/handoff`), "正在转接领导");
+}
+
 function callRow([callId, call]) {
-  const record = h("button", { type: "button", onclick: () => prefill(call) }, "登记工单");
+  const actions = [h("button", { type: "button", onclick: () => prefill(call) }, "登记工单")];
+  if (screened && isAgent && call.kind === "answered") {
+    actions.push(h("button", { type: "button", class: "primary", onclick: (e) => handoff(callId, e.target) }, "转接领导"));
+  }
   return h("tr", { dataset: { call: callId } },
     h("td", {}, shortTime(call.at)), h("td", {}, call.caller || "—"),
-    h("td", {}, CALL_STATES[call.kind] || call.kind), h("td", {}, call.wait ?? "—"), h("td", {}, record));
+    h("td", {}, CALL_STATES[call.kind] || call.kind), h("td", {}, call.wait ?? "—"), h("td", {}, actions));
 }
 
 function renderCalls() {
@@ -30,7 +39,8 @@ function takeCallEvent(event) {
   if (!event.details || event.details.leader_session_id !== chosen) return;
   if (event.kind.startsWith("transcript")) return;
   const known = calls.get(event.call_id) || { at: event.at, caller: event.caller };
-  known.kind = event.kind;
+  // The leader joining a screened call is shown as a state; the call goes on (answered) meanwhile.
+  known.kind = event.kind === "transferred" && event.details.target === "leader" ? "leader_joined" : event.kind;
   known.sip_call_id = event.details.sip_call_id;
   if (event.details.wait_seconds !== undefined) known.wait = event.details.wait_seconds;
   calls.set(event.call_id, known);
@@ -56,9 +66,11 @@ function renderTickets(tickets) {
 async function load() {
   const data = await api("GET", `/api/leader-sessions/${chosen}`);
   const s = data.session;
+  screened = s.screened;
   document.getElementById("session-title").textContent = `${s.topic}${s.status === "cancelled" ? "（已取消）" : ""}`;
   document.getElementById("session-meta").textContent =
-    `${s.date} ${s.start}–${s.end} · ${s.leader_name} · ${s.unit_name} · ${s.public ? "公开" : "不公开"}`;
+    `${s.date} ${s.start}–${s.end} · ${s.leader_name} · ${s.unit_name} · ${s.public ? "公开" : "不公开"}` +
+    (s.screened ? " · 话务员先接听" : " · 直接接入领导");
   const link = document.getElementById("public-link");
   link.href = `/public/leader-sessions/${s.id}`;
   link.hidden = !s.public;
@@ -104,7 +116,8 @@ if (scheduleForm) {
     e.preventDefault();
     const f = e.target;
     const body = { leader: f.leader.value.trim(), unit_code: f.unit_code.value.trim(), date: f.date.value,
-      start: f.start.value, end: f.end.value, topic: f.topic.value.trim(), public: f.public.checked };
+      start: f.start.value, end: f.end.value, topic: f.topic.value.trim(), public: f.public.checked,
+      screened: f.screened.checked };
     const done = await run(f.querySelector("button"), () => api("POST", "/api/admin/leader-sessions", body), "已安排");
     if (done) location.href = `/leader?session=${done.id}`;
   });

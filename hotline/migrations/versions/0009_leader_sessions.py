@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("ends_at", ticketing.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("topic", sa.String(length=200), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("screened", sa.Boolean(), nullable=False),
         sa.Column("sip_uri", sa.String(length=255), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
