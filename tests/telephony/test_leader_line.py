@@ -119,7 +119,9 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
     heard = best_correlation(read_pcm(stored), reference)
     assert heard > 0.6, heard  # measured 0.996; the plain welcome prompt scores 0.21
     assert best_correlation(read_pcm(prompts_cache / "welcome.wav"), reference) < heard - 0.3
-    assert best_correlation(read_pcm(stored), ulaw_reference(voice)) > 0.6  # and then the leader spoke
+    assert (
+        best_correlation(read_pcm(stored), ulaw_reference(voice)) > 0.6
+    )  # the leader's voice: measured 0.76
 
     server = AppServer(create_app(sqlite_db, redis_url, tmp_path / "web"))
     server.start()
@@ -236,4 +238,4 @@ def test_a_screened_session_call_is_answered_by_an_agent_who_brings_the_leader_i
             Path(line_env["HOTLINE_DATA_DIR"]), s.get(Attachment, record.recording_attachment_id)
         )
     # The leader's voice is in the call: the three-way bridge carries it (and the recording hears it).
-    assert best_correlation(read_pcm(stored), ulaw_reference(speech)) > 0.6
+    assert best_correlation(read_pcm(stored), ulaw_reference(speech)) > 0.6  # measured 0.82

@@ -80,9 +80,14 @@ async def test_admins_schedule_with_checks_and_an_audit_trail(client, people):
     listed = await call(client, "GET", "/api/admin/leader-sessions", headers)
     assert [s["id"] for s in listed["items"]] == [created["id"]]  # nothing of the refused ones stayed
     moved = await call(
-        client, "PATCH", f"/api/admin/leader-sessions/{created['id']}", headers, {"topic": "物业与市容"}
+        client,
+        "PATCH",
+        f"/api/admin/leader-sessions/{created['id']}",
+        headers,
+        {"topic": "物业与市容", "screened": True},
     )
     assert moved["topic"] == "物业与市容" and moved["start"] == created["start"]
+    assert moved["screened"] and not created["screened"]
     entries = await audit(client, entity="leader_session", entity_id=created["id"])
     assert [e["action"] for e in entries] == ["update", "create"]
     client.session.cookie_jar.clear()
