@@ -20,7 +20,7 @@ from ticketing.call_bus import (
 )
 
 DIRECT_LINE = "hotline:acd:direct:{username}"
-DIRECT_LINE_TTL_S = 4 * 3600  # a worker that dies mid-call must not keep the line busy for ever
+DIRECT_LINE_TTL_S = 4 * 3600  # a last resort: a restarted worker frees its lines at once (below)
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,21 @@ class ClaimedAgent:
     direct: bool = False  # a named phone claimed outside the queue (a leader's line), not a queue member
 
 
-def claim_direct(client: redis.Redis, username: str, sip_uri: str) -> ClaimedAgent | None:
+def claim_direct(client: redis.Redis, username: str, sip_uri: str, worker: str) -> ClaimedAgent | None:
     """One named phone, one caller at a time across all workers; None while it is on another call."""
-    if not client.set(DIRECT_LINE.format(username=username), sip_uri, nx=True, ex=DIRECT_LINE_TTL_S):
+    if not client.set(DIRECT_LINE.format(username=username), worker, nx=True, ex=DIRECT_LINE_TTL_S):
         return None
     return ClaimedAgent(username, sip_uri, 0.0, direct=True)
+
+
+def free_direct_lines_of(client: redis.Redis, worker: str) -> int:
+    """At a worker's start: it holds no call, so lines it claimed before dying are free again."""
+    freed = 0
+    for key in client.scan_iter(match=DIRECT_LINE.format(username="*"), count=100):
+        value = client.get(key)
+        if value is not None and value.decode() == worker:
+            freed += client.delete(key)
+    return freed
 
 
 def _release_direct(client: redis.Redis, agent: ClaimedAgent) -> bool:

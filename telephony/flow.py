@@ -315,7 +315,7 @@ class CallFlow:
     def _try_agent(self, caller: Caller) -> None:
         session_id = caller.details.get(SESSION_KEY)
         if session_id is not None and self.leader_line is not None:
-            agent = self.leader_line.claim(self.redis, session_id)
+            agent = self.leader_line.claim(self.redis, session_id, self.config.worker)
         else:
             agent = acd.claim_agent(self.redis)
         if agent is None:

@@ -44,12 +44,15 @@ class LeaderLine:
         with database(self.database_url).read_session() as session:
             self._sessions = sessions_around(session, now - HORIZON, now + HORIZON)
 
+    def refresh_safely(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # keep routing by the last good schedule while the database is away
+            log.exception("reading leader sessions")
+
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self.refresh_seconds):
-            try:
-                self.refresh()
-            except Exception:  # keep routing by the last good schedule while the database is away
-                log.exception("reading leader sessions")
+            self.refresh_safely()
 
     def on_air(self, now: datetime) -> OnAir | None:
         return on_air(self._sessions, now)
@@ -57,13 +60,13 @@ class LeaderLine:
     def _session(self, session_id: object) -> OnAir | None:
         return next((s for s in self._sessions if s.session_id == session_id), None)
 
-    def claim(self, client: redis.Redis, session_id: int) -> acd.ClaimedAgent | None:
+    def claim(self, client: redis.Redis, session_id: int, worker: str) -> acd.ClaimedAgent | None:
         """Who takes a caller of this session: the leader's phone (None while on another call), or an
         agent when the session is screened — or cancelled since the caller came in."""
         found = self._session(session_id)
         if found is None or found.screened:
             return acd.claim_agent(client)
-        return acd.claim_direct(client, found.leader_username, found.sip_uri)
+        return acd.claim_direct(client, found.leader_username, found.sip_uri, worker)
 
     def handoff_uri(self, session_id: object) -> str | None:
         """Where a screening agent hands a caller of this session: the leader's phone."""

@@ -16,6 +16,7 @@ from types import FrameType
 import redis
 from rq import Queue
 
+from telephony import acd
 from telephony.config import WorkerConfig
 from telephony.flow import CallFlow, Command, TranscriptLine
 from telephony.leader_line import LeaderLine
@@ -84,8 +85,9 @@ def run_worker(config: WorkerConfig) -> None:
     # The flow and the stack know each other: the flow is made first, the stack is attached before
     # either thread starts.
     leader_line = LeaderLine(config.flow.database_url) if config.flow.database_url else None
+    acd.free_direct_lines_of(client, config.flow.worker)
     if leader_line is not None:
-        leader_line.refresh()  # before the first call: a session on the air now is known at once
+        leader_line.refresh_safely()  # before the first call: a session on the air now is known at once
     flow = CallFlow(config.flow, None, client, Queue("default", connection=client), leader_line=leader_line)
     transcriber = _start_transcriber(config, flow)
     flow.transcriber = transcriber

@@ -19,6 +19,7 @@ from dispatch.leader_sessions import BEIJING, SessionPlan, schedule
 from telephony.prompts import duration_seconds, synthesise
 from tests.dispatch.conftest import PASSWORD, add_user, build_city
 from tests.support.app_server import AppServer
+from tests.support.leader_days import window_around_now
 from tests.support.ports import free_port
 from tests.telephony.conftest import call_events, make_ready
 from tests.telephony.sip_tools import (
@@ -31,7 +32,6 @@ from tests.telephony.sip_tools import (
     ulaw_reference,
 )
 from tests.telephony.test_inbound_bridge import run_jobs, wait_for
-from tests.web.test_leader_days import window_around_now
 from tests.web.web_process import logged_in
 from ticketing.attachments import attachment_path
 from ticketing.call_bus import READY_AGENTS

@@ -15,9 +15,9 @@ from telephony.flow import CallFlow, Command, FlowConfig
 from telephony.leader_line import LeaderLine
 from telephony.messages import Answered, Ended, Incoming, MediaReady
 from tests.dispatch.conftest import add_user, build_city
+from tests.support.leader_days import window_around_now
 from tests.telephony.conftest import call_events, make_ready
 from tests.telephony.test_flow import RecordingStack, run_timers
-from tests.web.test_leader_days import window_around_now
 from ticketing.call_bus import READY_AGENTS
 from ticketing.models import LeaderSession
 
@@ -65,14 +65,18 @@ def test_session_callers_hear_the_announcement_then_wait_for_the_leader_one_at_a
 
 
 def test_the_leader_line_is_claimed_once_across_workers_and_released_by_every_ending(bus):
-    first = acd.claim_direct(bus, "mayor", LEADER_URI)
-    assert first is not None and acd.claim_direct(bus, "mayor", LEADER_URI) is None
+    first = acd.claim_direct(bus, "mayor", LEADER_URI, "w1")
+    assert first is not None and acd.claim_direct(bus, "mayor", LEADER_URI, "w2") is None
     for release in (acd.give_back, acd.missed, acd.call_finished):
         release(bus, first)
-        again = acd.claim_direct(bus, "mayor", LEADER_URI)
+        again = acd.claim_direct(bus, "mayor", LEADER_URI, "w1")
         assert again is not None
         first = again
     assert bus.zscore(READY_AGENTS, "mayor") is None  # never made an ordinary queue member
+    # w1 dies holding the line; w2's restart frees nothing of w1's, w1's restart frees its line.
+    assert acd.free_direct_lines_of(bus, "w2") == 0
+    assert acd.free_direct_lines_of(bus, "w1") == 1
+    assert acd.claim_direct(bus, "mayor", LEADER_URI, "w2") is not None
 
 
 def test_a_call_outside_any_session_takes_the_ordinary_queue(flow, bus, sqlite_db):

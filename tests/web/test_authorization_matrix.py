@@ -27,7 +27,7 @@ from dispatch.leader_sessions import SessionPlan, schedule
 from dispatch.models import Assignment
 from dispatch.routing import add_rule
 from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
-from tests.web.test_leader_days import window_around_now
+from tests.support.leader_days import window_around_now
 from tests.web.test_open311 import add_catalogue
 from tests.web.test_public import REQUEST
 from ticketing.attachments import store_attachment

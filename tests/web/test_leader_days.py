@@ -5,23 +5,15 @@ the public session page (anonymised, public sessions only)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
 from dispatch.calendar_store import seed_calendar_days
 from dispatch.leader_sessions import BEIJING
 from tests.dispatch.conftest import add_user
+from tests.support.leader_days import window_around_now
 from tests.web.conftest import login
 from tests.web.test_admin_api import as_admin, audit, call
-
-
-def window_around_now() -> dict[str, Any]:
-    """A window (as SessionPlan fields) that contains now and stays inside today (Beijing)."""
-    now = dt.datetime.now(BEIJING)
-    start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0))
-    end = min(now + dt.timedelta(hours=1), now.replace(hour=23, minute=59, second=0, microsecond=0))
-    return {"day": now.date(), "start": start.time(), "end": end.time()}
 
 
 def window_json() -> dict[str, str]:
