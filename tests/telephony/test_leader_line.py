@@ -104,7 +104,7 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
     assert offered["agent"] == "mayor" and offered["details"]["leader_session_id"] == session_id
     assert all(e["details"]["leader_session_id"] == session_id for e in events)
     # The leader's phone rang only after the whole announcement (it answers 0.3 s after ringing).
-    assert announcement < answered["details"]["wait_seconds"] < announcement + 2.5
+    assert announcement < answered["details"]["wait_seconds"] < announcement + 5
     assert events[-1]["details"]["outcome"] == "answered"
     assert bus.zscore(READY_AGENTS, "agent7") is not None  # the queue's agent was never taken
 
@@ -115,13 +115,15 @@ def test_a_session_call_reaches_the_leader_and_its_ticket_is_due_today_and_publi
         stored = attachment_path(
             Path(line_env["HOTLINE_DATA_DIR"]), s.get(Attachment, record.recording_attachment_id)
         )
+    # The echo comes back through two jitter buffers, which on a busy box slip a frame now and then:
+    # 0.4 s windows stay whole where 1 s windows may not (measured 0.66–0.996 with 1 s, 0.997 with 0.4 s).
     reference = ulaw_reference(announcement_only_segment(prompts_cache, tmp_path))
-    heard = best_correlation(read_pcm(stored), reference)
-    assert heard > 0.6, heard  # measured 0.996; the plain welcome prompt scores 0.21
-    assert best_correlation(read_pcm(prompts_cache / "welcome.wav"), reference) < heard - 0.3
-    assert (
-        best_correlation(read_pcm(stored), ulaw_reference(voice)) > 0.6
-    )  # the leader's voice: measured 0.76
+    heard = best_correlation(read_pcm(stored), reference, window_s=0.4)
+    assert heard > 0.8, heard
+    control = best_correlation(read_pcm(prompts_cache / "welcome.wav"), reference, window_s=0.4)
+    assert control < heard - 0.3, control  # the plain welcome prompt: measured 0.40
+    leader_voice = best_correlation(read_pcm(stored), ulaw_reference(voice), window_s=0.4)
+    assert leader_voice > 0.6, leader_voice  # then the leader spoke
 
     server = AppServer(create_app(sqlite_db, redis_url, tmp_path / "web"))
     server.start()
@@ -238,4 +240,5 @@ def test_a_screened_session_call_is_answered_by_an_agent_who_brings_the_leader_i
             Path(line_env["HOTLINE_DATA_DIR"]), s.get(Attachment, record.recording_attachment_id)
         )
     # The leader's voice is in the call: the three-way bridge carries it (and the recording hears it).
-    assert best_correlation(read_pcm(stored), ulaw_reference(speech)) > 0.6  # measured 0.82
+    leader_voice = best_correlation(read_pcm(stored), ulaw_reference(speech), window_s=0.4)
+    assert leader_voice > 0.6, leader_voice
