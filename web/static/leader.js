@@ -9,7 +9,9 @@ const CALL_STATES = {
 };
 const params = new URLSearchParams(location.search);
 const links = [...document.querySelectorAll(".session-link")];
-const chosen = Number(params.get("session") || (links[0] && links[0].dataset.session) || 0);
+// Without ?session=: the session on the air now, else the latest scheduled one.
+const onAir = links.find((a) => Date.parse(a.dataset.starts) <= Date.now() && Date.now() < Date.parse(a.dataset.ends));
+const chosen = Number(params.get("session") || (onAir || links[0] || { dataset: {} }).dataset.session || 0);
 const calls = new Map(); // call_id -> { at, caller, kind, wait, sip_call_id }
 const isAgent = document.querySelector(".leader-grid").dataset.role === "agent";
 let screened = false; // the session's calls reach an agent first, who hands them to the leader
