@@ -224,6 +224,18 @@ def _send_down(
     return lead
 
 
+def send_directly(
+    ctx: Context, operator: Operator, ticket: Ticket, unit_id: int, note: str, extra_payload: dict
+) -> Assignment:
+    """The platform sends a new ticket straight to a named unit at any level (a leader's own unit on a
+    live-answer day): the unit was chosen when the session was scheduled, not by the dispatch tree."""
+    _unit(ctx, unit_id)
+    own = holder_assignment(ctx, ticket) or adopt(ctx, ticket)
+    return _send_down(
+        ctx, operator, ticket, own, unit_id, [], ticket.grade, False, note, extra_payload=extra_payload
+    )
+
+
 def arbitrate(ctx: Context, operator: Operator, ticket_id: int, unit_id: int, decision: str) -> Assignment:
     """争议审核: after repeated returns the platform names the unit; that unit cannot return it again."""
     require_platform(operator)

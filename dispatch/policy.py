@@ -18,6 +18,8 @@ CLOCK_MINUTES = "clock_minutes"
 WORKING_MINUTES = "working_minutes"
 WORKING_DAYS = "working_days"
 UNITS = (CLOCK_MINUTES, WORKING_MINUTES, WORKING_DAYS)
+# Not an admin-editable unit: the leader-day rule (当天前往调查) — due by the end of the same day.
+SAME_DAY = "same_day"
 STAGES = ("dispatch", "sign", "reply")
 COMPLEX = "complex"  # 复杂件: only the reply stage differs
 
@@ -58,6 +60,8 @@ class Limit:
             return clock_deadline(start, self.amount)
         if self.unit == WORKING_MINUTES:
             return calendar.add_working_minutes(start, self.amount)
+        if self.unit == SAME_DAY:
+            return calendar.end_of_same_day(start)
         return calendar.add_working_days(start, self.amount)
 
 
@@ -76,6 +80,13 @@ class Policy:
 
     def whole(self, key: str) -> int:
         return int(self.settings[key])
+
+
+def same_day_policy(policy: Policy) -> Policy:
+    """`policy` with every sign and reply limit replaced by the end of the day it starts on."""
+    same_day = Limit(0, SAME_DAY)
+    limits = {key: same_day if key[1] in ("sign", "reply") else limit for key, limit in policy.limits.items()}
+    return Policy(limits, policy.settings)
 
 
 def default_policy() -> Policy:

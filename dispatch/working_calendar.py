@@ -256,6 +256,15 @@ class WorkingCalendar:
             day = self._nth_workday(day, 1)
         return self._aware(day, last_close)
 
+    def end_of_same_day(self, moment: dt.datetime) -> dt.datetime:
+        """Closing time of `moment`'s day if it is a working day still open, else the last instant of
+        that calendar day: work due "the same day" never moves to the next one."""
+        day, offset = self._split(self._local(moment, "moment"))
+        last_close = self._spans[-1][1]
+        if self.is_workday(day) and offset < last_close:
+            return self._aware(day, last_close)
+        return self._aware(day, dt.timedelta(days=1) - dt.timedelta(seconds=1))
+
     # -- internals ---------------------------------------------------------------------------------
 
     def _local(self, moment: dt.datetime, name: str) -> dt.datetime:

@@ -19,12 +19,39 @@ from ticketing.call_bus import (
     set_agent_state,
 )
 
+DIRECT_LINE = "hotline:acd:direct:{username}"
+DIRECT_LINE_TTL_S = 4 * 3600  # a last resort: a restarted worker frees its lines at once (below)
+
 
 @dataclass(frozen=True)
 class ClaimedAgent:
     username: str
     sip_uri: str
     ready_since: float
+    direct: bool = False  # a named phone claimed outside the queue (a leader's line), not a queue member
+
+
+def claim_direct(client: redis.Redis, username: str, sip_uri: str, worker: str) -> ClaimedAgent | None:
+    """One named phone, one caller at a time across all workers; None while it is on another call."""
+    if not client.set(DIRECT_LINE.format(username=username), worker, nx=True, ex=DIRECT_LINE_TTL_S):
+        return None
+    return ClaimedAgent(username, sip_uri, 0.0, direct=True)
+
+
+def free_direct_lines_of(client: redis.Redis, worker: str) -> int:
+    """At a worker's start: it holds no call, so lines it claimed before dying are free again."""
+    freed = 0
+    for key in client.scan_iter(match=DIRECT_LINE.format(username="*"), count=100):
+        value = client.get(key)
+        if value is not None and value.decode() == worker:
+            freed += client.delete(key)
+    return freed
+
+
+def _release_direct(client: redis.Redis, agent: ClaimedAgent) -> bool:
+    if agent.direct:
+        client.delete(DIRECT_LINE.format(username=agent.username))
+    return agent.direct
 
 
 def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
@@ -44,14 +71,20 @@ def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
 
 def give_back(client: redis.Redis, agent: ClaimedAgent) -> None:
     """Not the agent's fault (caller left, queue limit): ready again, keeping their place in line."""
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.READY)
     client.zadd(READY_AGENTS, {agent.username: agent.ready_since})
 
 
 def missed(client: redis.Redis, agent: ClaimedAgent) -> None:
     """Rang out or refused: not ready until the agent says otherwise in the console."""
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.NOT_READY)
 
 
 def call_finished(client: redis.Redis, agent: ClaimedAgent) -> None:
+    if _release_direct(client, agent):
+        return
     set_agent_state(client, agent.username, AgentState.AFTER_CALL_WORK)

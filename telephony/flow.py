@@ -29,6 +29,7 @@ from rq import Queue
 
 from telephony import acd, jobs
 from telephony.hours import staffed
+from telephony.leader_line import ANNOUNCEMENT, SESSION_KEY, LeaderLine
 from telephony.messages import Answered, Digit, Ended, Incoming, MediaReady, NoMedia, TransferDone
 from telephony.prompts import duration_seconds, prompt_path
 from telephony.survey_call import SurveyCalls
@@ -170,8 +171,10 @@ class CallFlow:
         client: redis.Redis,
         jobs_queue: Queue,
         transcriber: Transcriber | None = None,
+        leader_line: LeaderLine | None = None,
     ) -> None:
         self.config, self.redis, self.jobs = config, client, jobs_queue
+        self.leader_line = leader_line
         self.stack: Stack = stack  # type: ignore[assignment]  # None only until the worker attaches it
         self.transcriber = transcriber
         self.inbox: queue.Queue[object] = queue.Queue()
@@ -300,12 +303,19 @@ class CallFlow:
 
     def _caller_media(self, caller: Caller) -> None:
         caller.recording = self.config.recordings_dir / f"{caller.key}.wav"
-        self.sip(self.stack.play, caller.key, self.prompt("welcome"))
+        session = self.leader_line.on_air(datetime.now(UTC)) if self.leader_line else None
+        if session is not None:
+            caller.details.update({SESSION_KEY: session.session_id, "leader": session.leader_username})
+        self.sip(self.stack.play, caller.key, self.prompt(ANNOUNCEMENT if session else "welcome"))
         path = caller.recording
         self.sip(self.stack.record, caller.key, "call", path)
         caller.queued_mono = time.monotonic()
         caller.queued_at = datetime.now(UTC)
         self._phase(caller, "queued")
+        if session is not None:  # the leader is in: the caller hears the whole announcement first
+            self._publish(CallEventKind.QUEUED, caller)
+            self.after(self.prompt_length(ANNOUNCEMENT), caller, "retry")
+            return
         if not staffed(self.config.staffed_hours, caller.queued_at):
             self._publish(CallEventKind.QUEUED, caller, details={"after_hours": True})
             self._on_queue_limit(caller)  # nobody will come: voicemail now
@@ -315,7 +325,11 @@ class CallFlow:
         self._try_agent(caller)
 
     def _try_agent(self, caller: Caller) -> None:
-        agent = acd.claim_agent(self.redis)
+        session_id = caller.details.get(SESSION_KEY)
+        if session_id is not None and self.leader_line is not None:
+            agent = self.leader_line.claim(self.redis, session_id, self.config.worker)
+        else:
+            agent = acd.claim_agent(self.redis)
         if agent is None:
             self.after(ACD_RETRY_S, caller, "retry")
             return
@@ -550,6 +564,8 @@ class CallFlow:
             return
         if command.name == "hangup":
             self.sip(self.stack.hangup, caller.key)
+        elif command.name == "leader_handoff":
+            self._leader_handoff(caller, command.arguments.get(SESSION_KEY))
         elif command.name == "transfer":
             self._transfer(
                 caller, str(command.arguments.get("target", "")), str(command.arguments.get("mode", "blind"))
@@ -563,13 +579,26 @@ class CallFlow:
         caller.transferred_to = target
         self._publish(CallEventKind.TRANSFERRED, caller, details={"target": target, "uri": uri, "mode": mode})
         if mode == "conference":
-            leg = f"{caller.key}-e{uuid.uuid4().hex[:6]}"
-            caller.extra_legs.append(leg)
-            self._leg_owner[leg] = caller.key
-            self.sip(self.stack.dial, leg, uri, "emergency")
+            self._conference_in(caller, uri, "emergency")
         else:
             key = caller.key
             self.sip(self.stack.transfer, key, uri)
+
+    def _conference_in(self, caller: Caller, uri: str, role: str) -> None:
+        """A third party joins the caller and the agent when it answers (see `_leg_answered`)."""
+        leg = f"{caller.key}-e{uuid.uuid4().hex[:6]}"
+        caller.extra_legs.append(leg)
+        self._leg_owner[leg] = caller.key
+        self.sip(self.stack.dial, leg, uri, role)
+
+    def _leader_handoff(self, caller: Caller, session_id: object) -> None:
+        """A screening agent brings the leader in; only for a caller of that very session."""
+        uri = self.leader_line.handoff_uri(session_id) if self.leader_line is not None else None
+        if uri is None or caller.details.get(SESSION_KEY) != session_id or caller.phase != "bridged":
+            log.warning("%s: no leader hand-off for session %r", caller.key, session_id)
+            return
+        self._publish(CallEventKind.TRANSFERRED, caller, details={"target": "leader", "uri": uri})
+        self._conference_in(caller, uri, "leader")
 
     def _transfer_done(self, caller: Caller, status: int) -> None:
         """A blind transfer that worked leaves the caller with the service: our legs hang up."""

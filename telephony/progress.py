@@ -11,12 +11,12 @@ from ticketing.models import Ticket
 
 
 @lru_cache(maxsize=4)
-def _database(url: str) -> Database:
+def database(url: str) -> Database:
     return Database(url)  # one pool per worker process, reused by every query
 
 
 def ticket_status(database_url: str, number: str) -> str | None:
     if not number.isdigit():
         return None
-    with _database(database_url).read_session() as session:
+    with database(database_url).read_session() as session:
         return session.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one_or_none()

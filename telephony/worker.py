@@ -16,8 +16,10 @@ from types import FrameType
 import redis
 from rq import Queue
 
+from telephony import acd
 from telephony.config import WorkerConfig
 from telephony.flow import CallFlow, Command, TranscriptLine
+from telephony.leader_line import LeaderLine
 from telephony.prompts import ensure_prompts, prompt_path
 from ticketing.call_bus import COMMANDS_STREAM
 from voice_models.streaming import StreamingTranscriber
@@ -82,7 +84,11 @@ def run_worker(config: WorkerConfig) -> None:
     client = redis.Redis.from_url(config.redis_url)
     # The flow and the stack know each other: the flow is made first, the stack is attached before
     # either thread starts.
-    flow = CallFlow(config.flow, None, client, Queue("default", connection=client))
+    leader_line = LeaderLine(config.flow.database_url) if config.flow.database_url else None
+    acd.free_direct_lines_of(client, config.flow.worker)
+    if leader_line is not None:
+        leader_line.refresh_safely()  # before the first call: a session on the air now is known at once
+    flow = CallFlow(config.flow, None, client, Queue("default", connection=client), leader_line=leader_line)
     transcriber = _start_transcriber(config, flow)
     flow.transcriber = transcriber
     stack = SipStack(
@@ -101,6 +107,10 @@ def run_worker(config: WorkerConfig) -> None:
             daemon=True,
         ),
     ]
+    if leader_line is not None:
+        threads.append(
+            threading.Thread(target=leader_line.run, args=(stop,), name="leader-line", daemon=True)
+        )
     for thread in threads:
         thread.start()
     log.info("telephony %s on 127.0.0.1:%d", config.name, config.stack.sip_port)

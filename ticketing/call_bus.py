@@ -73,9 +73,14 @@ def publish_call_event(client: redis.Redis, event: CallEvent) -> str:
     return entry.decode() if isinstance(entry, bytes) else str(entry)
 
 
+def command_fields(command: str, **arguments: Any) -> dict[str, str]:
+    """The stream entry of a telephony command (also written by the web's async Redis client)."""
+    return {"command": json.dumps({"command": command, **arguments}, ensure_ascii=False)}
+
+
 def send_command(client: redis.Redis, command: str, **arguments: Any) -> str:
-    payload = json.dumps({"command": command, **arguments}, ensure_ascii=False)
-    entry = client.xadd(COMMANDS_STREAM, {"command": payload}, maxlen=STREAM_MAXLEN, approximate=True)
+    fields = command_fields(command, **arguments)
+    entry = client.xadd(COMMANDS_STREAM, fields, maxlen=STREAM_MAXLEN, approximate=True)
     return entry.decode() if isinstance(entry, bytes) else str(entry)
 
 

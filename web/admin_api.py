@@ -105,10 +105,11 @@ async def audit_log(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    from web import admin_catalog, admin_dispatch, admin_org, admin_ratings
+    from web import admin_catalog, admin_dispatch, admin_leader_sessions, admin_org, admin_ratings
 
     app.router.add_get("/api/admin/audit", audit_log)
     admin_org.add_routes(app)
     admin_catalog.add_routes(app)
     admin_dispatch.add_routes(app)
     admin_ratings.add_routes(app)
+    admin_leader_sessions.add_routes(app)

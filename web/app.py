@@ -18,12 +18,14 @@ from web import (
     auth,
     device_api,
     knowledge_api,
+    leader_days_api,
     live,
     missed_calls_api,
     open311,
     openapi,
     pages,
     public_api,
+    public_leader_days,
     public_pages,
     rating_pages,
     ratings_api,
@@ -84,6 +86,8 @@ def create_app(
     rating_pages.add_routes(app)
     ratings_api.add_routes(app)
     device_api.add_routes(app)
+    public_leader_days.add_routes(app)
+    leader_days_api.add_routes(app)
     return app
 
 

@@ -1,5 +1,6 @@
 """`GET /ws`: live ticket events for the consoles, filtered to what the user may see, and call events
-from telephony (`hotline:call-events`) for the agent each names and for supervisors.
+from telephony (`hotline:call-events`) for the agent each names and for supervisors (and, for
+calls of a leader live-answer session, for every agent and leader).
 
 A client passes the last event id it has (`?last_event_id=N`). The server first notes where the Redis
 stream ends, then sends what the database holds after N, then follows the stream from the noted
@@ -32,6 +33,9 @@ from web.masking import masked_payload
 CATCH_UP_LIMIT = 1000
 BLOCK_MS = 5000
 CALL_WATCHING_ROLES = frozenset({"supervisor", "admin"})  # they see every call, not only their own
+# On a leader live-answer day the agents recording tickets and the leaders watch the session's calls.
+LEADER_LINE_ROLES = frozenset({"agent", "leader"})
+LEADER_SESSION_KEY = "leader_session_id"
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
@@ -67,7 +71,12 @@ def _username(app: web.Application, operator: Operator) -> str:
 
 
 def call_event_for(event: dict[str, Any], username: str, operator: Operator) -> bool:
-    return event.get("agent") == username or operator.role in CALL_WATCHING_ROLES
+    on_leader_line = LEADER_SESSION_KEY in (event.get("details") or {})
+    return (
+        event.get("agent") == username
+        or operator.role in CALL_WATCHING_ROLES
+        or (on_leader_line and operator.role in LEADER_LINE_ROLES)
+    )
 
 
 def _catch_up(app: web.Application, after: int) -> list[dict[str, Any]]:

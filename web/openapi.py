@@ -69,6 +69,9 @@ def document() -> dict[str, Any]:
     doc["paths"].update(survey_paths())
     doc["paths"].update(staff_paths())
     doc["paths"].update(device_paths())
+    from web.openapi_leader import leader_paths  # it uses this module's helpers
+
+    doc["paths"].update(leader_paths())
     return doc
 
 

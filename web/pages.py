@@ -27,6 +27,7 @@ from web.admin_ratings import halls_json
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
 from web.keys import DB_KEY
+from web.leader_days_api import sessions_for
 from web.serialize import assignment_json, event_json, iso, ticket_detail
 from web.templating import STATIC, render
 from web.timeline import describe, unit_ids_in
@@ -46,6 +47,7 @@ CONSOLES = (
     Console("/supervisor", "督办看板", frozenset({"supervisor", "leader", "admin", "analyst"})),
     Console("/admin", "系统管理", frozenset({"admin"})),
     Console("/admin/devices", "评价器管理", frozenset({"admin"})),
+    Console("/leader", "领导接听日", frozenset({"leader", "agent", "supervisor", "admin"})),
 )
 
 
@@ -192,6 +194,16 @@ def _devices_page_data(session: Any) -> dict[str, Any]:
 @console_page("/admin/devices")
 async def devices_page(request: web.Request, context: dict[str, Any]) -> web.Response:
     return render("devices.html", **await _read(request, _devices_page_data), **context)
+@console_page("/leader")
+async def leader_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    sessions = await _read(request, sessions_for, request[OPERATOR])
+    return render(
+        "leader.html",
+        sessions=sessions,
+        types=[(t.value, t.label) for t in TicketType],
+        is_admin=request[OPERATOR].role == Role.ADMIN.value,
+        **context,
+    )
 
 
 def _ticket_page_data(session: Any, operator: Operator, ticket_id: int) -> dict[str, Any] | None:
@@ -261,6 +273,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/workbench", workbench_page)
     app.router.add_get("/supervisor", supervisor_page)
     app.router.add_get("/admin/devices", devices_page)
+    app.router.add_get("/leader", leader_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
     app.router.add_get("/admin", admin_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.

@@ -15,6 +15,7 @@ NAV = (
     ("/public/submit", "submit", "我要反映"),
     ("/public/lookup", "lookup", "进度查询"),
     ("/public/tickets", "tickets", "办件公开"),
+    ("/public/leader-sessions", "leader", "领导接听日"),
 )
 
 

@@ -113,6 +113,18 @@ def _card(ticket: Ticket, units: dict[int, OrgUnit], categories: dict[str, str],
     }
 
 
+def is_public(ticket: Ticket) -> bool:
+    return not ticket.confidential and ticket.status not in HIDDEN
+
+
+def public_cards(session: Session, tickets: list[Ticket]) -> list[dict[str, Any]]:
+    """The citizens' view of each ticket (callers pass only tickets that pass `is_public`)."""
+    units = _units_up(session, {t.area_unit_id for t in tickets} | {t.holder_unit_id for t in tickets})
+    categories = _category_names(session, {t.category_code for t in tickets})
+    answers = published_answers(session, [t.id for t in tickets if t.status in CLOSED])
+    return [_card(t, units, categories, answers.get(t.id)) for t in tickets]
+
+
 @dataclass(frozen=True)
 class ListQuery:
     page: int = 1
@@ -145,12 +157,8 @@ def public_list(session: Session, query: ListQuery) -> dict[str, Any]:
             .limit(query.per_page + 1)  # one more tells whether a next page exists, without COUNT(*)
         ).scalars()
     )
-    tickets = rows[: query.per_page]
-    units = _units_up(session, {t.area_unit_id for t in tickets} | {t.holder_unit_id for t in tickets})
-    categories = _category_names(session, {t.category_code for t in tickets})
-    answers = published_answers(session, [t.id for t in tickets if t.status in CLOSED])
     return {
-        "items": [_card(t, units, categories, answers.get(t.id)) for t in tickets],
+        "items": public_cards(session, rows[: query.per_page]),
         "page": query.page,
         "per_page": query.per_page,
         "has_more": len(rows) > query.per_page,

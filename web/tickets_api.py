@@ -109,20 +109,24 @@ async def get_ticket(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(load))
 
 
-async def create_ticket(request: web.Request) -> web.Response:
-    operator = operator_of(request)
-    if operator.role not in INTAKE_ROLES:
-        raise Forbidden("只有话务员、派单员可以登记工单")
-    body = await json_object(request)
-    unknown = sorted(set(body) - set(SUBMISSION_FIELDS) - {"channel"})
+def submission_from(body: dict[str, Any], also: frozenset[str] = frozenset()) -> Submission:
+    """A Submission from an API body; `also` names fields the caller reads itself."""
+    unknown = sorted(set(body) - set(SUBMISSION_FIELDS) - {"channel"} - also)
     if unknown:
         raise InvalidInput(f"未知字段：{', '.join(unknown)}", code="unknown_fields", fields=unknown)
     fields = {k: body[k] for k in SUBMISSION_FIELDS if k in body}
     channel = str(body.get("channel") or Channel.PHONE_AGENT.value)
     try:
-        submission = Submission(channel=channel, **fields)
+        return Submission(channel=channel, **fields)
     except TypeError:
         raise InvalidInput("字段格式错误", code="invalid_fields") from None
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    operator = operator_of(request)
+    if operator.role not in INTAKE_ROLES:
+        raise Forbidden("只有话务员、派单员可以登记工单")
+    submission = submission_from(await json_object(request))
     db = request.app[DB_KEY]
     result = await asyncio.to_thread(submit, db, submission, actor=operator.actor)
     body = {

@@ -81,19 +81,27 @@ def build_city(db: Database) -> City:
     return City(ids["CITY"], ids["D01"], ids["D01S01"], ids["D01S02"], ids["D01S01C01"], ids["C01"], users)
 
 
-def add_admin(db: Database, unit_id: int, username: str = "admin") -> int:
-    """An admin at `unit_id` (the platform), password PASSWORD."""
+def add_user(
+    db: Database, username: str, role: str, unit_id: int, display_name: str = "", sip_uri: str | None = None
+) -> int:
+    """One more account (password PASSWORD) beside the city's desks."""
     with db.session() as session:
         user = User(
             username=username,
-            display_name="管理员",
+            display_name=display_name or username,
             password_hash=PASSWORD_HASH,
-            role="admin",
+            role=role,
             unit_id=unit_id,
+            sip_uri=sip_uri,
         )
         session.add(user)
         session.flush()
         return user.id
+
+
+def add_admin(db: Database, unit_id: int, username: str = "admin") -> int:
+    """An admin at `unit_id` (the platform), password PASSWORD."""
+    return add_user(db, username, "admin", unit_id, display_name="管理员")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ticketing.models import Category
 from web.openapi import document
 
 pytestmark = pytest.mark.slow
-schema = schemathesis.openapi.from_dict(document()).include(path_regex="^/api/admin")
+schema = schemathesis.openapi.from_dict(document()).include(path_regex="^/api/(admin|leader-sessions)")
 
 
 @pytest.fixture(scope="module")

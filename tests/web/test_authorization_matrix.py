@@ -23,9 +23,11 @@ from sqlalchemy import select
 from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import dispatch_ticket
 from dispatch.handling import sign
+from dispatch.leader_sessions import SessionPlan, schedule
 from dispatch.models import Assignment
 from dispatch.routing import add_rule
 from tests.dispatch.conftest import PASSWORD, PASSWORD_HASH, build_city
+from tests.support.leader_days import window_around_now
 from tests.support.ratings import Hall, build_hall
 from tests.web.test_open311 import add_catalogue
 from tests.web.test_public import REQUEST
@@ -78,6 +80,7 @@ class World:
     hall: Hall
     spare_device: int  # revoked by the admin's row
     mint_rating_token: Callable[[], str]  # a fresh QR token per request (each rates once)
+    leader_session: int  # today's live-answer session of the `leader` player, around now
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (cookie, csrf)
 
 
@@ -229,6 +232,7 @@ def admin_only() -> dict[str, str]:
 INTAKE = ("agent", "dispatcher", "leader", "admin")
 PHONE = ("agent", "leader")  # they take calls
 SUPERVISING = ("supervisor", "leader", "admin")
+LEADER_DAY_VIEWERS = ("leader", "agent", "supervisor", "admin")
 
 
 TICKET = "/api/tickets/{ticket_id}"
@@ -352,6 +356,10 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
         (call("POST", "/public/lookup", data={"number": "123", "phone_last4": "x"}), everyone("422")),
     ],
     ("GET", "/public/tickets"): [(call("GET", "/public/tickets"), everyone("2xx"))],
+    ("GET", "/public/leader-sessions"): [(call("GET", "/public/leader-sessions"), everyone("2xx"))],
+    ("GET", "/public/leader-sessions/{session_id}"): [
+        (call("GET", lambda w: f"/public/leader-sessions/{w.leader_session}"), everyone("2xx"))
+    ],
     ("GET", "/public/static"): [(call("GET", "/public/static/public.css"), everyone("2xx"))],
     ("GET", "/api/public/form-token"): [(call("GET", "/api/public/form-token"), everyone("2xx"))],
     ("POST", "/api/public/requests"): [(public_api_form, everyone("2xx"))],
@@ -373,6 +381,28 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", "/supervisor"): [(call("GET", "/supervisor"), page("supervisor", "leader", "admin", "analyst"))],
     ("GET", "/admin"): [(call("GET", "/admin"), page("admin"))],
     ("GET", "/admin/devices"): [(call("GET", "/admin/devices"), page("admin"))],
+    ("GET", "/leader"): [(call("GET", "/leader"), page(*LEADER_DAY_VIEWERS))],
+    # 领导接听日: leaders see their own sessions; agents record the calls' tickets; supervisors watch.
+    ("GET", "/api/leader-sessions"): [(call("GET", "/api/leader-sessions"), only(*LEADER_DAY_VIEWERS))],
+    ("GET", "/api/leader-sessions/{session_id}"): [
+        (call("GET", lambda w: f"/api/leader-sessions/{w.leader_session}"), only(*LEADER_DAY_VIEWERS))
+    ],
+    ("POST", "/api/leader-sessions/{session_id}/calls/{call_id}/handoff"): [
+        (
+            call("POST", lambda w: f"/api/leader-sessions/{w.leader_session}/calls/5071-c1-123/handoff"),
+            only("agent"),
+        )
+    ],
+    ("POST", "/api/leader-sessions/{session_id}/tickets"): [
+        (
+            call(
+                "POST",
+                lambda w: f"/api/leader-sessions/{w.leader_session}/tickets",
+                json={"content": "矩阵测试：领导接听日来电", "contact_phone": "13812345678"},
+            ),
+            only("agent", "leader", "admin"),
+        )
+    ],
     ("GET", "/tickets/{ticket_id}"): [
         (
             call("GET", lambda w: f"/tickets/{w.ticket_id}"),
@@ -388,6 +418,30 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ("GET", "/api/admin/rules"): [(call("GET", "/api/admin/rules"), admin_only())],
     ("GET", "/api/admin/units"): [(call("GET", "/api/admin/units"), admin_only())],
     ("GET", "/api/admin/users"): [(call("GET", "/api/admin/users"), admin_only())],
+    ("GET", "/api/admin/leader-sessions"): [(call("GET", "/api/admin/leader-sessions"), admin_only())],
+    ("POST", "/api/admin/leader-sessions"): [
+        (
+            call(
+                "POST",
+                "/api/admin/leader-sessions",
+                json={
+                    "leader": "leader",
+                    "unit_code": "D01",
+                    "date": "2027-03-01",
+                    "start": "09:00",
+                    "end": "11:00",
+                    "topic": "矩阵测试",
+                },
+            ),
+            admin_only(),
+        )
+    ],
+    ("PATCH", "/api/admin/leader-sessions/{session_id}"): [
+        (
+            call("PATCH", lambda w: f"/api/admin/leader-sessions/{w.leader_session}", json={"topic": "市容"}),
+            admin_only(),
+        )
+    ],
     ("POST", "/api/admin/categories"): [
         (call("POST", "/api/admin/categories", json={"code": "010102", "name": "物业收费"}), admin_only())
     ],
@@ -642,6 +696,10 @@ def build_world(db: Database, data_dir) -> World:
         s.flush()
         article_id = article.id
         rule_id = add_rule(s, "0201", "C01").id
+        s.flush()
+        leader_session = schedule(
+            s, SessionPlan("leader", "D01", **window_around_now(), topic="城市管理", public=True)
+        ).id
     result = submit(
         db,
         Submission(
@@ -704,6 +762,7 @@ def build_world(db: Database, data_dir) -> World:
         hall,
         spare_id,
         mint_rating_token,
+        leader_session,
     )
 
 

@@ -9,6 +9,7 @@ from ticketing.models.calls import CallRecord
 from ticketing.models.catalog import Category
 from ticketing.models.citizens import Citizen
 from ticketing.models.knowledge import KnowledgeArticle
+from ticketing.models.leader_sessions import LeaderSession, LeaderSessionTicket
 from ticketing.models.org import OrgUnit, User
 from ticketing.models.ratings import Evaluation, RatingDevice, RatingToken, ServiceHall, ServiceWindow
 from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
@@ -24,6 +25,8 @@ __all__ = [
     "Citizen",
     "Evaluation",
     "KnowledgeArticle",
+    "LeaderSession",
+    "LeaderSessionTicket",
     "OrgUnit",
     "RatingDevice",
     "RatingToken",
