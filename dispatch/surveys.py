@@ -33,10 +33,11 @@ from dispatch.survey_models import (
 from dispatch.working_calendar import WorkingCalendar
 from ticketing.citizens import set_callback_opt_out
 from ticketing.errors import IllegalTransition, InvalidInput, NotFound
+from ticketing.evaluations import rater_phone_for_ticket
 from ticketing.models import Citizen, Ticket
 from ticketing.phones import PhoneInfo
 from ticketing.ticket_actions import SYSTEM, Actor, load_for_update, perform
-from ticketing.vocabulary import TicketStatus
+from ticketing.vocabulary import RATING_CHANNELS, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class DialRequest:
 
 
 # -- scheduling ----------------------------------------------------------------------------------------
+RATING_CHANNEL_VALUES = frozenset(c.value for c in RATING_CHANNELS)
+
+
 def _citizen_phones(ctx: Context, ticket: Ticket) -> list[tuple[int, str]]:
     """(source ticket, phone) for the ticket's caller and every duplicate merged into it."""
     merged = ctx.session.execute(
@@ -92,6 +96,12 @@ def _citizen_phones(ctx: Context, ticket: Ticket) -> list[tuple[int, str]]:
     for source in (ticket, *merged):
         if source.contact_phone and not source.anonymous:
             found.setdefault(source.contact_phone, source.id)
+        elif source.channel in RATING_CHANNEL_VALUES:
+            # A 差评 ticket carries no number (the rated unit never sees the rater); the number the rater
+            # left for feedback stays on the evaluation, and the survey call is that feedback.
+            rater = rater_phone_for_ticket(ctx.session, source.id)
+            if rater:
+                found.setdefault(rater, source.id)
     return [(source_id, phone) for phone, source_id in found.items()]
 
 

@@ -16,12 +16,14 @@ from dispatch.graded_dispatch import close_directly
 from dispatch.handling import reply, sign
 from dispatch.models import Assignment
 from dispatch.operators import Forbidden
+from dispatch.ratings import accept_device_rating
 from dispatch.review import review
 from dispatch.survey_models import SurveyTask
 from dispatch.survey_review import decide
 from dispatch.survey_sweep import survey_sweep
 from dispatch.surveys import SurveyPolicy, agent_worklist, enter_answers, next_allowed, settle_result
 from dispatch.withdrawal import merge
+from tests.support.ratings import build_hall
 from tests.support.surveys import MONDAY_10, PHONE, at, handled_and_closed, new_ticket, run
 from ticketing.call_bus import COMMANDS_STREAM
 from ticketing.errors import HotlineError
@@ -265,3 +267,34 @@ def test_a_ticket_reopened_before_its_survey_is_not_called(db, city, bus):
         )
     assert survey_sweep(db, bus, POLICY, at(23, 15, 1)).issued == []
     assert [task.state for task in tasks(db)] == ["cancelled"] and commands(bus) == []
+
+
+def test_a_bad_ratings_rater_who_left_a_number_gets_the_feedback_call(db, city, bus):
+    hall = build_hall(db, city)
+    bad = accept_device_rating(
+        db, hall.token, {"level": "不满意", "idempotency_key": "bad-1", "phone": "13912340000"}, at(23, 9)
+    )
+    silent = accept_device_rating(
+        db, hall.token, {"level": "非常不满意", "idempotency_key": "bad-2"}, at(23, 9)
+    )
+    for ticket_id in (bad.bad_ticket_id, silent.bad_ticket_id):
+        with db.read_session() as s:
+            lead = s.execute(
+                select(Assignment.id).where(Assignment.ticket_id == ticket_id, Assignment.role == "lead")
+            ).scalar_one()
+        run(db, at(23, 10), sign, city.op(db, "street"), lead)
+        run(
+            db,
+            at(23, 11),
+            reply,
+            city.op(db, "street"),
+            lead,
+            "已增派窗口人员，等候时间缩短。",
+            resolved=True,
+        )
+        with db.read_session() as s:
+            if s.get_one(Ticket, ticket_id).status == "replied":
+                run(db, at(23, 12), review, city.op(db, "city"), ticket_id, accept=True)
+            assert s.get_one(Ticket, ticket_id).contact_phone is None  # the unit never saw the number
+    survey_sweep(db, bus, POLICY, at(23, 14))
+    assert [(t.ticket_id, t.phone_e164) for t in tasks(db)] == [(bad.bad_ticket_id, "+8613912340000")]
