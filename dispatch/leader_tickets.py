@@ -20,6 +20,7 @@ from dispatch.leader_sessions import BEIJING, get_session
 from dispatch.models import Assignment
 from dispatch.operators import Operator, require
 from dispatch.policy import same_day_policy
+from ticketing.call_links import link_call
 from ticketing.db import Database
 from ticketing.errors import IllegalTransition
 from ticketing.intake import IntakeResult, submit
@@ -87,6 +88,8 @@ def register(
                     ticket_id=ticket.id, session_id=session_id, sip_call_id=sip_call_id, created_at=now
                 )
             )
+            if sip_call_id:  # the call's record and recording go onto the ticket (DESIGN §8)
+                link_call(ctx.session, ticket, sip_call_id, operator.actor, now=now)
             due = lead.reply_due_at
         else:
             due = _lead_due(ctx.session, result.ticket_id, unit_id)

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticketing.errors import Conflict, InvalidInput
-from ticketing.models import Attachment, CallRecord, Ticket, utcnow
+from ticketing.errors import InvalidInput
+from ticketing.models import Attachment, CallRecord, Ticket, TicketEvent, utcnow
 from ticketing.ticket_actions import Actor, perform
 
 MAX_CALL_ID = 255
@@ -27,7 +27,8 @@ def call_record(session: Session, sip_call_id: str) -> CallRecord | None:
 def link_call(
     session: Session, ticket: Ticket, sip_call_id: str, actor: Actor, *, now: datetime | None = None
 ) -> CallRecord:
-    """Ties the call to `ticket` (idempotent); a call already tied to another ticket is refused."""
+    """Ties the call to `ticket` (idempotent). One call may raise two matters (two tickets): the call
+    record and its recording stay with the first ticket, the later one logs the link to it."""
     if not sip_call_id or len(sip_call_id) > MAX_CALL_ID:
         raise InvalidInput("通话标识无效", code="invalid_call_id", field="sip_call_id")
     now = now or utcnow()
@@ -37,14 +38,26 @@ def link_call(
         session.add(row)
     elif row.ticket_id == ticket.id:
         return row
-    elif row.ticket_id is not None:
-        raise Conflict("该通话已关联其他工单", code="call_already_linked", ticket_id=row.ticket_id)
-    row.ticket_id = ticket.id
-    session.flush()
-    attach_recording(session, row)
-    payload = {"sip_call_id": sip_call_id, "call_record_id": row.id}
+    payload: dict[str, object] = {"sip_call_id": sip_call_id}
+    if row.ticket_id is None:
+        row.ticket_id = ticket.id
+        session.flush()
+        attach_recording(session, row)
+    elif _already_logged(session, ticket, sip_call_id):
+        return row
+    else:
+        payload["first_ticket_id"] = row.ticket_id
+    payload["call_record_id"] = row.id
     perform(session, ticket, "link_call", actor, payload, now=now)
     return row
+
+
+def _already_logged(session: Session, ticket: Ticket, sip_call_id: str) -> bool:
+    links = select(TicketEvent.payload).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.action == "link_call"
+    )
+    events = session.execute(links).scalars()
+    return any(payload.get("sip_call_id") == sip_call_id for payload in events)
 
 
 def attach_recording(session: Session, row: CallRecord) -> None:

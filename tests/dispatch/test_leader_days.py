@@ -14,7 +14,7 @@ from dispatch.operators import operator_for
 from tests.dispatch.conftest import add_user
 from ticketing.errors import IllegalTransition, InvalidInput
 from ticketing.leader_on_air import on_air, sessions_around
-from ticketing.models import LeaderSession, Ticket, TicketEvent
+from ticketing.models import CallRecord, LeaderSession, Ticket, TicketEvent
 from ticketing.submission import Submission
 
 MONDAY = dt.date(2026, 11, 23)  # a working day
@@ -104,6 +104,8 @@ def test_session_ticket_goes_to_the_leaders_unit_due_the_same_day(db, city):
         assert dispatched.payload["leader_session_id"] == session_id and dispatched.payload["same_day"]
         listed = session_tickets(session, session_id)
         assert [p.ticket.id for p in listed] == [ticket.id] and listed[0].sip_call_id == "abc@1"
+        call = session.execute(select(CallRecord).where(CallRecord.sip_call_id == "abc@1")).scalar_one()
+        assert call.ticket_id == ticket.id  # the call record (and its recording, once written) is linked
 
 
 def test_evening_session_on_a_day_off_is_still_due_that_day(db, city):

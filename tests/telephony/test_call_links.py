@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from telephony import jobs
 from ticketing.call_links import link_call
-from ticketing.errors import Conflict, InvalidInput
+from ticketing.errors import InvalidInput
 from ticketing.intake import submit
 from ticketing.models import Attachment, CallRecord, TicketEvent
 from ticketing.submission import Submission
@@ -92,15 +92,24 @@ def test_call_ends_first_then_the_ticket(db, ticket_id, tmp_path):
     assert_linked(db, ticket_id, "c2@w1")
 
 
-def test_a_call_belongs_to_one_ticket_and_bad_ids_change_nothing(db, ticket_id):
+def test_a_second_matter_in_the_same_call_logs_the_link_and_bad_ids_change_nothing(db, ticket_id, tmp_path):
+    jobs.configure(db.url, tmp_path)
     other = submit(db, Submission(channel="phone_agent", content="噪音扰民", contact_phone="13912345678"))
     link(db, ticket_id, "c3@w1")
-    with pytest.raises(Conflict) as refused:
-        link(db, other.ticket_id, "c3@w1")
-    assert refused.value.code == "call_already_linked"
+    link(db, other.ticket_id, "c3@w1")
+    link(db, other.ticket_id, "c3@w1")  # retried: still one event
+    jobs.call_record_job(record("c3@w1"), wav(tmp_path / "c3.wav"))
+    with db.read_session() as s:
+        row = s.execute(select(CallRecord).where(CallRecord.sip_call_id == "c3@w1")).scalar_one()
+        assert row.ticket_id == ticket_id  # the record and recording stay with the first ticket
+        assert s.get_one(Attachment, row.recording_attachment_id).ticket_id == ticket_id
+        second = s.scalars(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == other.ticket_id, TicketEvent.action == "link_call"
+            )
+        ).all()
+        assert [e.payload["first_ticket_id"] for e in second] == [ticket_id]
     with pytest.raises(InvalidInput):
         link(db, other.ticket_id, "x" * 300)
-    with db.read_session() as s:
-        assert s.scalars(
-            select(TicketEvent.action).where(TicketEvent.ticket_id == other.ticket_id)
-        ).all() == ["register"]
+    with pytest.raises(InvalidInput):
+        link(db, other.ticket_id, "")
