@@ -43,6 +43,10 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "returns_before_arbitration": 2,
     "warning_share": 0.8,  # yellow card when this share of the time is used ...
     "warning_working_days_before": 1,  # ... or this many working days before the deadline
+    # The composite assessment score (考核综合得分): weights of the three rates, in percent points.
+    "weight_response": 0.1,
+    "weight_resolution": 0.5,
+    "weight_satisfaction": 0.4,
 }
 
 

@@ -66,6 +66,10 @@ RULES: dict[str, Rule] = {
     "warn": Rule(HANDLING_STATES | {S.REGISTERED}, None, "预警"),
     "callback_attempt": Rule(frozenset({S.CLOSED}), None, "回访尝试"),
     "rating": Rule(ALL_BUT_ARCHIVED, None, "评价"),
+    # Follow-up and 差评 appeals (shared contract with the survey and ratings work).
+    "survey_unreachable": Rule(frozenset({S.CLOSED}), None, "回访未接通"),
+    "appeal_rating": Rule(ALL_BUT_ARCHIVED, None, "差评申诉"),
+    "decide_appeal": Rule(ALL_BUT_ARCHIVED, None, "差评申诉审核"),
 }
 
 
