@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnElement, extract, func, literal_column
 from sqlalchemy.orm import Session
 
 from dispatch.ticket_listing import BEIJING
@@ -59,5 +59,5 @@ def beijing_day(session: Session, column: ColumnElement[datetime]) -> ColumnElem
 
 def seconds_between(session: Session, start: ColumnElement, end: ColumnElement) -> ColumnElement[float]:
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract(literal_column("'epoch'"), end - start)
+        return extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400.0

@@ -26,7 +26,9 @@ import pytest
 
 from dispatch.assessment import assess
 from dispatch.assessment_period import month_period
+from dispatch.call_figures import call_figures, daily_answer_rates
 from dispatch.context import dispatch_context
+from dispatch.dashboard_figures import daily_volume, hotspots, survey_results
 from dispatch.extensions import decide_extension, request_extension
 from dispatch.graded_dispatch import dispatch_ticket
 from dispatch.handling import reply, sign
@@ -38,6 +40,7 @@ from tests.dispatch.conftest import City
 from tests.dispatch.test_workflow import lead_of
 from ticketing.errors import InvalidInput
 from ticketing.intake import submit
+from ticketing.models import CallRecord
 from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor, load_for_update, perform
 
@@ -227,3 +230,61 @@ def test_october_holds_only_the_october_ticket(db, month: City):
 def test_a_bad_month_is_refused(bad: str):
     with pytest.raises(InvalidInput):
         month_period(bad)
+
+
+def test_dashboard_figures_of_the_month(db, month: City):
+    with db.read_session() as s:
+        period = month_period("2026-11")
+        volume = daily_volume(s, period)
+        surveys = survey_results(s, period)
+        spots = hotspots(s, period)
+    assert len(volume) == 30 and volume["2026-11-02"] == 9 and sum(volume.values()) == 9
+    assert surveys == {"满意": 2, "基本满意": 1, "不满意": 1, "未接通（无效回访）": 1}
+    assert spots.rows() == [["未分类", 9]] and spots.districts == ["未定位"]
+
+
+def call(
+    agent: int | None, start: datetime, wait: float, talk: float | None, outcome: str, n: int
+) -> CallRecord:
+    answered = None if talk is None else start + timedelta(seconds=wait)
+    return CallRecord(
+        sip_call_id=f"call-{n}",
+        direction="inbound",
+        caller="13800000000",
+        started_at=start,
+        queued_at=start,
+        answered_at=answered,
+        ended_at=(answered + timedelta(seconds=talk))
+        if answered and talk
+        else start + timedelta(seconds=wait),
+        wait_seconds=wait,
+        outcome=outcome,
+        agent_user_id=agent,
+    )
+
+
+def test_call_figures_follow_gb_t_33358(db, city: City):
+    agent = city.users["agent"]
+    day = at(11, 2, 10)
+    with db.session() as s:
+        s.add_all(
+            [
+                call(agent, day, 10, 100, "answered", 1),
+                call(agent, day, 20, 200, "answered", 2),
+                call(None, day, 40, None, "abandoned", 3),
+                call(agent, at(11, 3, 10), 15, 300, "answered", 4),
+                call(agent, at(10, 31, 10), 5, 50, "answered", 5),  # October
+            ]
+        )
+    with db.read_session() as s:
+        period = month_period("2026-11")
+        whole, per_agent = call_figures(s, period)
+        daily = daily_answer_rates(s, period)
+    assert (whole.offered, whole.answered, whole.answered_within_target, whole.abandoned) == (4, 3, 2, 1)
+    assert (whole.answer_rate_15s, whole.abandonment_rate, whole.average_handling_seconds) == (
+        50.0,
+        25.0,
+        200.0,
+    )
+    assert (per_agent.agent_user_id, per_agent.offered, per_agent.answer_rate_15s) == (agent, 3, 66.67)
+    assert daily["2026-11-02"] == 33.33 and daily["2026-11-03"] == 100.0 and daily["2026-11-04"] is None
