@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from dispatch.assessment_period import Period, beijing_day
@@ -20,13 +20,20 @@ NO_CATEGORY = "未分类"
 TOP_CATEGORY_CHARS = 2  # category codes are 2 + 2 + 2 digits; the first two name the top level
 
 
-def _created_in(period: Period) -> list:
-    return [Ticket.created_at >= period.start, Ticket.created_at < period.end]
+# `scope`: the tickets the viewer may count (dispatch.visibility.ticket_filter), None for all.
+Scope = ColumnElement[bool] | None
 
 
-def daily_volume(session: Session, period: Period) -> dict[str, int]:
+def _created_in(period: Period, scope: Scope) -> list[ColumnElement[bool]]:
+    conditions = [Ticket.created_at >= period.start, Ticket.created_at < period.end]
+    return conditions if scope is None else [*conditions, scope]
+
+
+def daily_volume(session: Session, period: Period, scope: Scope = None) -> dict[str, int]:
     day = beijing_day(session, Ticket.created_at)
-    found = dict(session.execute(select(day, func.count()).where(*_created_in(period)).group_by(day)).all())
+    found = dict(
+        session.execute(select(day, func.count()).where(*_created_in(period, scope)).group_by(day)).all()
+    )
     return {d: int(found.get(d, 0)) for d in period.days()}
 
 
@@ -58,11 +65,11 @@ def _district_names(session: Session) -> dict[int, str]:
     return names
 
 
-def hotspots(session: Session, period: Period, top: int = 12) -> Hotspots:
+def hotspots(session: Session, period: Period, scope: Scope = None, top: int = 12) -> Hotspots:
     top_code = func.substr(Ticket.category_code, 1, TOP_CATEGORY_CHARS)
     grouped = session.execute(
         select(top_code, Ticket.area_unit_id, func.count())
-        .where(*_created_in(period))
+        .where(*_created_in(period, scope))
         .group_by(top_code, Ticket.area_unit_id)
     ).all()
     districts = _district_names(session)
@@ -85,10 +92,12 @@ def hotspots(session: Session, period: Period, top: int = 12) -> Hotspots:
     )
 
 
-def survey_results(session: Session, period: Period) -> dict[str, int]:
+def survey_results(session: Session, period: Period, scope: Scope = None) -> dict[str, int]:
     """Callback outcomes in the period: each satisfaction answer, and the unreachable attempts."""
     answer = TicketEvent.payload["satisfaction"].as_string()
     in_period = [TicketEvent.created_at >= period.start, TicketEvent.created_at < period.end]
+    if scope is not None:
+        in_period.append(TicketEvent.ticket_id.in_(select(Ticket.id).where(scope)))
     found = dict(
         session.execute(
             select(answer, func.count())

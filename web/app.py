@@ -14,6 +14,7 @@ from web import (
     agent_api,
     attachments_api,
     auth,
+    dashboard_api,
     knowledge_api,
     live,
     open311,
@@ -68,6 +69,7 @@ def create_app(
     live.add_routes(app)
     agent_api.add_routes(app)
     worklists_api.add_routes(app)
+    dashboard_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)
     public_pages.add_routes(app)

@@ -24,6 +24,7 @@ from ticketing.vocabulary import Grade, Role, TicketType
 from web import worklists
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
+from web.dashboard_api import DEFAULT_ORDER, SECTION_ORDER, VIEWERS, charts_of, load_dashboard, period_of
 from web.keys import DB_KEY
 from web.serialize import assignment_json, event_json, ticket_detail
 from web.templating import STATIC, render
@@ -42,6 +43,7 @@ CONSOLES = (
     Console("/dispatch", "派单队列", frozenset({"dispatcher", "admin"})),
     Console("/workbench", "承办工作台", frozenset({"handler", "dispatcher", "admin"})),
     Console("/supervisor", "督办看板", frozenset({"supervisor", "leader", "admin", "analyst"})),
+    Console("/dashboard", "考核看板", VIEWERS),
 )
 
 
@@ -175,6 +177,22 @@ async def supervisor_page(request: web.Request, context: dict[str, Any]) -> web.
     return render("supervisor.html", red=red, yellow=yellow, other=other, can_act=can_act, **context)
 
 
+@console_page("/dashboard")
+async def dashboard_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    operator = request[OPERATOR]
+    period = period_of(request)
+    dashboard = await load_dashboard(request, operator, period)
+    order = [k for k in SECTION_ORDER.get(operator.role, DEFAULT_ORDER) if k in dashboard.tables]
+    return render(
+        "dashboard.html",
+        month=period.label,
+        sections=[dashboard.tables[k] for k in order],
+        pictures=charts_of(dashboard),
+        weights=dashboard.weights,
+        **context,
+    )
+
+
 def _ticket_page_data(session: Any, operator: Operator, ticket_id: int) -> dict[str, Any] | None:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not can_see(session, operator, ticket_id):
@@ -228,6 +246,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/dispatch", dispatch_page)
     app.router.add_get("/workbench", workbench_page)
     app.router.add_get("/supervisor", supervisor_page)
+    app.router.add_get("/dashboard", dashboard_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.
     app.router.add_static("/static/", STATIC)

@@ -88,6 +88,11 @@ def replied_and_closed(db, city: City, unit: str, unit_id: int, t: int, when: da
 
 @pytest.fixture
 def month(db, city: City) -> City:
+    return build_month(db, city)
+
+
+def build_month(db, city: City) -> City:
+    """The month described at the top of this file."""
     dep = city.department
     # October, out of the period.
     t0 = handled(db, city, "department", dep, month=10, day=12)
