@@ -18,6 +18,7 @@ from web import (
     knowledge_api,
     live,
     open311,
+    open_data,
     openapi,
     pages,
     public_api,
@@ -74,4 +75,5 @@ def create_app(
     pages.add_routes(app)
     public_pages.add_routes(app)
     public_api.add_routes(app)
+    open_data.add_routes(app)
     return app

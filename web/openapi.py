@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.openapi_dashboard import dashboard_paths
 from web.openapi_public import LIMITED, public_paths
 from web.tickets_api import ACTIONS, MAX_PER_PAGE, SUBMISSION_FIELDS
 
@@ -63,6 +64,7 @@ def _submission_schema() -> dict[str, Any]:
 def document() -> dict[str, Any]:
     doc = _core_document()
     doc["paths"].update(_console_paths())
+    doc["paths"].update(dashboard_paths())
     return doc
 
 
