@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from dispatch.assessment_period import Period
 from dispatch.assignments import LEAD
@@ -133,12 +133,27 @@ def _count_if(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _responsible() -> Any:
+def _responsible_join() -> Any:
+    """Join condition: the lead assignments that make a unit answer for the ticket's outcome."""
+    return and_(
+        Assignment.ticket_id == TicketEvent.ticket_id,
+        Assignment.role == LEAD,
+        Assignment.status.not_in(NOT_RESPONSIBLE),
+    )
+
+
+def _events_per_responsible_unit(action: str, period: Period, *columns: Any) -> Any:
+    """The period's `action` events, one row per (event, responsible unit) with `columns`.
+
+    Starts from the few events of the period (index on action, created_at) and reaches the
+    assignments through their ticket_id index, rather than reading every assignment ever made."""
     return (
-        select(Assignment.ticket_id, Assignment.unit_id)
-        .where(Assignment.role == LEAD, Assignment.status.not_in(NOT_RESPONSIBLE))
+        select(TicketEvent.id.label("event_id"), Assignment.unit_id.label("unit_id"), *columns)
+        .select_from(TicketEvent)
+        .join(Assignment, _responsible_join())
+        .where(TicketEvent.action == action, _in(TicketEvent.created_at, period))
         .distinct()
-        .subquery("responsible")
+        .subquery()
     )
 
 
@@ -186,33 +201,27 @@ def _completion(session: Session, period: Period, as_of: datetime) -> Any:
 
 
 def _callbacks(session: Session, period: Period) -> Any:
-    responsible = _responsible()
-    satisfaction = TicketEvent.payload["satisfaction"].as_string()
+    visits = _events_per_responsible_unit(
+        "record_visit",
+        period,
+        TicketEvent.payload["resolved"].as_boolean().label("resolved"),
+        TicketEvent.payload["satisfaction"].as_string().label("satisfaction"),
+    )
     return session.execute(
         select(
-            responsible.c.unit_id,
+            visits.c.unit_id,
             func.count(),
-            _count_if(TicketEvent.payload["resolved"].as_boolean().is_(True)),
-            _count_if(satisfaction == "satisfied"),
-            _count_if(satisfaction == "basically_satisfied"),
-            _count_if(satisfaction == "unsatisfied"),
-        )
-        .select_from(TicketEvent)
-        .join(responsible, responsible.c.ticket_id == TicketEvent.ticket_id)
-        .where(TicketEvent.action == "record_visit", _in(TicketEvent.created_at, period))
-        .group_by(responsible.c.unit_id)
+            _count_if(visits.c.resolved.is_(True)),
+            _count_if(visits.c.satisfaction == "satisfied"),
+            _count_if(visits.c.satisfaction == "basically_satisfied"),
+            _count_if(visits.c.satisfaction == "unsatisfied"),
+        ).group_by(visits.c.unit_id)
     ).all()
 
 
-def _event_counts_by_responsible(session: Session, period: Period, action: str) -> Any:
-    responsible = _responsible()
-    return session.execute(
-        select(responsible.c.unit_id, func.count())
-        .select_from(TicketEvent)
-        .join(responsible, responsible.c.ticket_id == TicketEvent.ticket_id)
-        .where(TicketEvent.action == action, _in(TicketEvent.created_at, period))
-        .group_by(responsible.c.unit_id)
-    ).all()
+def _reopenings(session: Session, period: Period) -> Any:
+    reopens = _events_per_responsible_unit("reopen", period)
+    return session.execute(select(reopens.c.unit_id, func.count()).group_by(reopens.c.unit_id)).all()
 
 
 def _returns(session: Session, period: Period) -> Any:
@@ -270,24 +279,31 @@ def _bad_ratings(session: Session, period: Period) -> Any:
 
 
 def exclusions(session: Session, period: Period) -> list[Exclusion]:
-    responsible = _responsible()
-    decision = aliased(TicketEvent)
     rows = session.execute(
-        select(Ticket.id, Ticket.number, OrgUnit.id, OrgUnit.name, decision.created_at, decision.payload)
-        .join(decision, decision.ticket_id == Ticket.id)
-        .join(responsible, responsible.c.ticket_id == Ticket.id)
-        .join(OrgUnit, OrgUnit.id == responsible.c.unit_id)
+        select(
+            Ticket.id,
+            Ticket.number,
+            OrgUnit.id,
+            OrgUnit.name,
+            TicketEvent.created_at,
+            TicketEvent.payload["note"].as_string(),
+        )
+        .select_from(TicketEvent)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Assignment, _responsible_join())
+        .join(OrgUnit, OrgUnit.id == Assignment.unit_id)
         .where(
             Ticket.channel.in_(BAD_RATING_CHANNELS),
             _in(Ticket.created_at, period),
-            decision.action == "decide_appeal",
-            decision.payload["upheld"].as_boolean().is_(True),
+            TicketEvent.action == "decide_appeal",
+            TicketEvent.payload["upheld"].as_boolean().is_(True),
         )
-        .order_by(decision.created_at, Ticket.id, OrgUnit.id)
+        .distinct()
+        .order_by(TicketEvent.created_at, Ticket.id, OrgUnit.id)
     ).all()
     return [
-        Exclusion(tid, number, uid, name, at.isoformat(), str((payload or {}).get("note") or ""))
-        for tid, number, uid, name, at, payload in rows
+        Exclusion(tid, number, uid, name, at.isoformat(), note or "")
+        for tid, number, uid, name, at, note in rows
     ]
 
 
@@ -319,7 +335,7 @@ def assess(
     for unit_id, total in _returns(session, period):
         if unit_id is not None:
             get(int(unit_id)).returns = total
-    for unit_id, total in _event_counts_by_responsible(session, period, "reopen"):
+    for unit_id, total in _reopenings(session, period):
         get(unit_id).reopenings = total
     for unit_id, total in _extensions(session, period):
         get(unit_id).extensions = total
