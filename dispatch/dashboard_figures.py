@@ -17,7 +17,7 @@ SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满�
 UNREACHABLE_LABEL = "未接通（无效回访）"
 NO_DISTRICT = "未定位"
 NO_CATEGORY = "未分类"
-TOP_CATEGORY_CHARS = 2  # category codes are 2 + 2 + 2 digits; the first two name the top level
+TOP_CATEGORY_CHARS = 2  # category codes are 2 + 2 + 2 digits (GB/T 39666 style)
 
 
 # `scope`: the tickets the viewer may count (dispatch.visibility.ticket_filter), None for all.
@@ -73,9 +73,10 @@ def hotspots(session: Session, period: Period, scope: Scope = None, top: int = 1
         .group_by(top_code, Ticket.area_unit_id)
     ).all()
     districts = _district_names(session)
-    category_names = dict(
-        session.execute(select(Category.code, Category.name).where(Category.level == 1)).all()
-    )
+    category_names = {  # level 1 is "XX0000": its first two digits name the top level
+        code[:TOP_CATEGORY_CHARS]: name
+        for code, name in session.execute(select(Category.code, Category.name).where(Category.level == 1))
+    }
     counts: Counter[tuple[str, str]] = Counter()
     for code, area, n in grouped:
         category = category_names.get(code or "", NO_CATEGORY)

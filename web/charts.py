@@ -79,7 +79,7 @@ def bar_chart(
     label: str, bars: Sequence[tuple[str, float | None]], unit: str = "", limit: float | None = None
 ) -> Markup:
     """Horizontal bars, one per name, in the given order; `limit` fixes the scale (100 for rates)."""
-    row, left, right, top = 24, 160, 64, 8
+    row, left, right, top = 24, 190, 64, 8
     height = top * 2 + row * max(len(bars), 1)
     peak = limit or max((v for _, v in bars if v is not None), default=0) or 1
     plot_w = WIDTH - left - right
@@ -105,7 +105,7 @@ def heat_map(
     label: str, rows: Sequence[str], columns: Sequence[str], cell: dict[tuple[str, str], int]
 ) -> Markup:
     """A count table as shaded cells: darker is more (category × district hotspots)."""
-    row_h, col_w, left, top = 26, 72, 150, 30
+    row_h, col_w, left, top = 26, 72, 170, 30
     width = max(WIDTH, left + col_w * len(columns) + 8)
     height = top + row_h * max(len(rows), 1) + 8
     peak = max(cell.values(), default=0) or 1

@@ -40,7 +40,7 @@ from tests.dispatch.conftest import City
 from tests.dispatch.test_workflow import lead_of
 from ticketing.errors import InvalidInput
 from ticketing.intake import submit
-from ticketing.models import CallRecord
+from ticketing.models import CallRecord, Category
 from ticketing.submission import Submission
 from ticketing.ticket_actions import Actor, load_for_update, perform
 
@@ -293,3 +293,20 @@ def test_call_figures_follow_gb_t_33358(db, city: City):
     )
     assert (per_agent.agent_user_id, per_agent.offered, per_agent.answer_rate_15s) == (agent, 3, 66.67)
     assert daily["2026-11-02"] == 33.33 and daily["2026-11-03"] == 100.0 and daily["2026-11-04"] is None
+
+
+def test_hotspots_name_the_top_category_and_the_district(db, city: City):
+    with db.session() as s:
+        s.add_all(
+            [
+                Category(code="020000", name="城乡建设", parent_code=None, level=1),
+                Category(code="020100", name="市政设施", parent_code="020000", level=2),
+                Category(code="020101", name="路灯故障", parent_code="020100", level=3),
+            ]
+        )
+    for area in ("D01S01C01", "D01S01", None):
+        sub = Submission(channel="phone_agent", content="路灯不亮", category_code="020101", area_code=area)
+        submit(db, sub, now=at(11, 2, 9))
+    with db.read_session() as s:
+        spots = hotspots(s, month_period("2026-11"))
+    assert spots.districts == ["云溪区", "未定位"] and spots.rows() == [["城乡建设", 2, 1]]
