@@ -18,6 +18,7 @@ from dispatch.models import Assignment
 from dispatch.operators import Operator
 from dispatch.returns import RETURN_REASONS
 from dispatch.visibility import can_see
+from ticketing.errors import InvalidInput
 from ticketing.models import Category, OrgUnit, Ticket, TicketEvent
 from ticketing.ticket_actions import events_of
 from ticketing.vocabulary import Grade, Role, TicketType
@@ -180,7 +181,10 @@ async def supervisor_page(request: web.Request, context: dict[str, Any]) -> web.
 @console_page("/dashboard")
 async def dashboard_page(request: web.Request, context: dict[str, Any]) -> web.Response:
     operator = request[OPERATOR]
-    period = period_of(request)
+    try:
+        period = period_of(request)
+    except InvalidInput as error:
+        return render("message.html", status=error.http_status, message=error.message, **context)
     dashboard = await load_dashboard(request, operator, period)
     order = [k for k in SECTION_ORDER.get(operator.role, DEFAULT_ORDER) if k in dashboard.tables]
     return render(

@@ -76,6 +76,8 @@ async def test_bad_requests_change_nothing(client, web_db, city: City):
     assert refused.status == 403 and (await refused.json())["error"]["code"] == "forbidden"
     assert (await client.get("/dashboard")).status == 403
     await login(client, "supervisor")
+    page = await client.get("/dashboard", params={"month": "13/2026"})
+    assert page.status == 422 and "考核月份格式应为 YYYY-MM" in await page.text()
     bad = await client.get("/api/dashboard", params={"month": "2026-13"})
     assert bad.status == 422 and (await bad.json())["error"]["code"] == "invalid_month"
     missing = await client.get("/api/dashboard/nothing.xlsx")
