@@ -24,7 +24,7 @@ a unit missing a rate (no callbacks yet) is scored on the rates it has, weights 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -112,9 +112,6 @@ class Assessment:
     weights: dict[str, float]
     units: list[UnitFigures] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _percent(part: float, whole: int) -> float | None:

@@ -9,7 +9,7 @@ Abandoned calls reach no agent, so they appear only in the whole-hotline row.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -33,9 +33,6 @@ class CallFigures:
     average_handling_seconds: float | None
     answer_rate_15s: float | None
     abandonment_rate: float | None
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _rate(part: int, whole: int) -> float | None:
