@@ -29,7 +29,10 @@ def child_env(settings: Settings) -> dict[str, str]:
         "HOTLINE_WEB_PORT": str(settings.web_port),
         "HOTLINE_SIP_PORT": str(settings.sip_port),
         "HOTLINE_LOG_LEVEL": settings.log_level,
-        **{"HOTLINE_" + name.upper(): str(getattr(settings, name)) for name in TELEPHONY_SETTINGS},
+        **{
+            "HOTLINE_" + name.upper(): str(getattr(settings, name))
+            for name in TELEPHONY_SETTINGS
+        },
     }
 
 

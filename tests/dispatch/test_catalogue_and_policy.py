@@ -21,13 +21,9 @@ from ticketing.submission import Submission
 
 def add_categories(db) -> None:
     with db.session() as s:
-        s.add_all(
-            [
-                Category(code="110000", name="城市管理", level=1),
-                Category(code="110300", name="市政设施", parent_code="110000", level=2),
-                Category(code="110301", name="路灯", parent_code="110300", level=3),
-            ]
-        )
+        s.add_all([Category(code="110000", name="城市管理", level=1),
+                   Category(code="110300", name="市政设施", parent_code="110000", level=2),
+                   Category(code="110301", name="路灯", parent_code="110300", level=3)])
 
 
 def test_the_most_specific_rule_wins(db):

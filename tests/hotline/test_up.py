@@ -62,15 +62,10 @@ class Instance:
     def __init__(self, tmp_path: Path, name: str) -> None:
         self.data_dir = tmp_path / name
         self.port = free_port()
-        env = {
-            **os.environ,
-            "HOTLINE_DATA_DIR": str(self.data_dir),
-            "HOTLINE_WEB_PORT": str(self.port),
-            # Free SIP ports: other test runs on this box may hold 5060 and the default worker ports.
-            "HOTLINE_SIP_PORT": str(free_port()),
-            "HOTLINE_TELEPHONY_BASE_PORT": str(free_port()),
-            "HOTLINE_TELEPHONY_WORKERS": "1",
-        }
+        env = {**os.environ, "HOTLINE_DATA_DIR": str(self.data_dir), "HOTLINE_WEB_PORT": str(self.port),
+               # Free SIP ports: other test runs on this box may hold 5060 and the default worker ports.
+               "HOTLINE_SIP_PORT": str(free_port()), "HOTLINE_TELEPHONY_BASE_PORT": str(free_port()),
+               "HOTLINE_TELEPHONY_WORKERS": "1"}
         env.pop("HOTLINE_REDIS_URL", None)
         env.pop("HOTLINE_DATABASE_URL", None)
         self.log_path = tmp_path / f"{name}.log"

@@ -18,12 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def env(tmp_path):
     url = f"sqlite:///{tmp_path / 'h.db'}"
-    environment = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_REDIS_URL": "redis://127.0.0.1:1/0",
-        "HOTLINE_DATA_DIR": str(tmp_path),
-    }
+    environment = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": "redis://127.0.0.1:1/0",
+                   "HOTLINE_DATA_DIR": str(tmp_path)}
     hotline(environment, "db", "upgrade")
     db = Database(url)
     with db.session() as s:
@@ -33,32 +29,14 @@ def env(tmp_path):
 
 
 def hotline(env, *args, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_add_list_disable(env):
     environment, url = env
-    added = hotline(
-        environment,
-        "users",
-        "add",
-        "li.na",
-        "--role",
-        "agent",
-        "--unit",
-        "CITY",
-        "--name",
-        "李娜",
-        "--password-stdin",
-        stdin="s3cret-pass\n",
-    )
+    added = hotline(environment, "users", "add", "li.na", "--role", "agent", "--unit", "CITY",
+                    "--name", "李娜", "--password-stdin", stdin="s3cret-pass\n")
     assert added.returncode == 0, added.stderr
     assert "s3cret-pass" not in added.stdout + added.stderr
     db = Database(url)
