@@ -59,7 +59,7 @@ def site(request, tmp_path_factory, redis_server):
         pytest.fail("Debian's chromium is missing: run scripts/install-system-packages.sh")
     data_dir = tmp_path_factory.mktemp("dashboard-data")
     db = Database(new_database_url("sqlite", request, data_dir))
-    credentials = seed_demo_if_empty(db, tickets=240)
+    credentials = seed_demo_if_empty(db, tickets=160)
     add_calls(db)
     server = AppServer(create_app(db, redis_server.url, data_dir))
     server.start()
