@@ -30,12 +30,14 @@ class Assignment(Base):
     complex: Mapped[bool] = mapped_column(default=False)  # 复杂件: the longer reply limit
     status: Mapped[str] = mapped_column(String(20))
     final: Mapped[bool] = mapped_column(default=False)  # named by the platform's dispute decision
-    dispatched_at: Mapped[datetime]  # when this unit received it (for the platform: registration)
+    # When this unit received it (for the platform: registration). The three indexed times below are
+    # the assessment's month ranges (dispatched, replied, reply due).
+    dispatched_at: Mapped[datetime] = mapped_column(index=True)
     dispatch_due_at: Mapped[datetime | None]  # platform only: dispatch by then
     sign_due_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
-    reply_due_at: Mapped[datetime | None]
-    replied_at: Mapped[datetime | None]
+    reply_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    replied_at: Mapped[datetime | None] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
     extension_count: Mapped[int] = mapped_column(default=0)
     reply_text: Mapped[str | None] = mapped_column(Text)

@@ -47,6 +47,10 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "warning_working_days_before": 1,  # ... or this many working days before the deadline
     "rating_rectify_days": 7,  # a 差评 is verified and rectified within this many days
     "rating_default_days": 7,  # no rating this many days after closure counts as 基本满意
+    # The composite assessment score (考核综合得分): weights of the three rates, in percent points.
+    "weight_response": 0.1,
+    "weight_resolution": 0.5,
+    "weight_satisfaction": 0.4,
 }
 
 

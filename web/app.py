@@ -16,12 +16,14 @@ from web import (
     agent_api,
     attachments_api,
     auth,
+    dashboard_api,
     device_api,
     knowledge_api,
     leader_days_api,
     live,
     missed_calls_api,
     open311,
+    open_data,
     openapi,
     pages,
     public_api,
@@ -79,6 +81,7 @@ def create_app(
     missed_calls_api.add_routes(app)
     worklists_api.add_routes(app)
     surveys_api.add_routes(app)
+    dashboard_api.add_routes(app)
     attachments_api.add_routes(app)
     pages.add_routes(app)
     public_pages.add_routes(app)
@@ -88,6 +91,7 @@ def create_app(
     device_api.add_routes(app)
     public_leader_days.add_routes(app)
     leader_days_api.add_routes(app)
+    open_data.add_routes(app)
     return app
 
 

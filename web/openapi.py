@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.openapi_dashboard import dashboard_paths
 from web.openapi_public import LIMITED, public_paths
 from web.openapi_ratings import device_paths, staff_paths
 from web.tickets_api import ACTIONS, MAX_PER_PAGE, SUBMISSION_FIELDS
@@ -72,6 +73,7 @@ def document() -> dict[str, Any]:
     from web.openapi_leader import leader_paths  # it uses this module's helpers
 
     doc["paths"].update(leader_paths())
+    doc["paths"].update(dashboard_paths())
     return doc
 
 

@@ -11,12 +11,12 @@ from web.public_view import MAX_PAGE, MAX_PER_PAGE
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _json(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
+def json_response(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description: str) -> dict[str, Any]:
-    return _json(ERROR, description)
+def error_response(description: str) -> dict[str, Any]:
+    return json_response(ERROR, description)
 
 
 LIMITED = {
@@ -39,7 +39,21 @@ CARD = {
         "updated_at": {"type": "string", "format": "date-time"},
         "closed_at": {"type": "string", "format": "date-time", "nullable": True},
         "reply": {**NULLABLE_STRING, "description": "已办结诉求公开的答复（已去除号码、门牌号）"},
+        "timeline": {
+            "type": "array",
+            "description": "公开的办理过程",
+            "items": {
+                "type": "object",
+                "properties": {"label": {"type": "string"}, "at": {"type": "string", "format": "date-time"}},
+            },
+        },
     },
+}
+MONTH = {
+    "name": "month",
+    "in": "query",
+    "description": "月份 YYYY-MM（北京时间），缺省为本月",
+    "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
 }
 REQUEST = {
     "type": "object",
@@ -69,7 +83,7 @@ def public_paths() -> dict[str, Any]:
                 "security": [],
                 "summary": "取得提交诉求用的表单令牌（并设置绑定的 hotline_form Cookie）",
                 "responses": {
-                    "200": _json(
+                    "200": json_response(
                         {
                             "type": "object",
                             "properties": {
@@ -94,7 +108,7 @@ def public_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "201": _json(
+                    "201": json_response(
                         {
                             "type": "object",
                             "properties": {
@@ -105,10 +119,10 @@ def public_paths() -> dict[str, Any]:
                         },
                         "已受理",
                     ),
-                    "200": _json({"type": "object"}, "同一表单令牌的已有工单"),
-                    "403": _error("表单令牌无效或已过期"),
-                    "413": _error("请求内容过大"),
-                    "422": _error("输入有误，未写入任何数据"),
+                    "200": json_response({"type": "object"}, "同一表单令牌的已有工单"),
+                    "403": error_response("表单令牌无效或已过期"),
+                    "413": error_response("请求内容过大"),
+                    "422": error_response("输入有误，未写入任何数据"),
                     "429": LIMITED,
                 },
             }
@@ -133,7 +147,7 @@ def public_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": _json(
+                    "200": json_response(
                         {
                             "allOf": [
                                 CARD,
@@ -148,8 +162,8 @@ def public_paths() -> dict[str, Any]:
                             ]
                         }
                     ),
-                    "404": _error("编号与电话不匹配或工单不存在（两者答复相同）"),
-                    "422": _error("编号或后四位格式错误"),
+                    "404": error_response("编号与电话不匹配或工单不存在（两者答复相同）"),
+                    "422": error_response("编号或后四位格式错误"),
                     "429": LIMITED,
                 },
             }
@@ -177,7 +191,7 @@ def public_paths() -> dict[str, Any]:
                     {"name": "district", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
-                    "200": _json(
+                    "200": json_response(
                         {
                             "type": "object",
                             "properties": {
@@ -188,7 +202,42 @@ def public_paths() -> dict[str, Any]:
                             },
                         }
                     ),
-                    "422": _error("参数错误"),
+                    "422": error_response("参数错误"),
+                    "429": LIMITED,
+                },
+            }
+        },
+        "/api/public/open-data.json": {
+            "get": {
+                "security": [],
+                "summary": "开放数据：某月办结的公开办件（匿名化，含办理过程和答复）",
+                "parameters": [MONTH],
+                "responses": {
+                    "200": json_response(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "month": {"type": "string"},
+                                "items": {"type": "array", "items": CARD},
+                            },
+                        }
+                    ),
+                    "422": error_response("月份格式错误"),
+                    "429": LIMITED,
+                },
+            }
+        },
+        "/api/public/open-data.csv": {
+            "get": {
+                "security": [],
+                "summary": "开放数据 CSV（UTF-8，带 BOM）：某月办结的公开办件",
+                "parameters": [MONTH],
+                "responses": {
+                    "200": {
+                        "description": "CSV 文件",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    "422": error_response("月份格式错误"),
                     "429": LIMITED,
                 },
             }
@@ -197,7 +246,7 @@ def public_paths() -> dict[str, Any]:
             "get": {
                 "security": [],
                 "summary": "区县列表（办件公开的筛选项）",
-                "responses": {"200": _json({"type": "object"}), "429": LIMITED},
+                "responses": {"200": json_response({"type": "object"}), "429": LIMITED},
             }
         },
     }

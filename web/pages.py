@@ -18,6 +18,7 @@ from dispatch.models import Assignment
 from dispatch.operators import Operator
 from dispatch.returns import RETURN_REASONS
 from dispatch.visibility import can_see
+from ticketing.errors import InvalidInput
 from ticketing.models import Category, OrgUnit, Ticket, TicketEvent
 from ticketing.rating_devices import device_json, list_devices
 from ticketing.ticket_actions import events_of
@@ -26,6 +27,7 @@ from web import worklists
 from web.admin_ratings import halls_json
 from web.attachments_api import list_for
 from web.auth import COOKIE, OPERATOR, SESSION, SESSIONS_KEY
+from web.dashboard_api import DEFAULT_ORDER, SECTION_ORDER, VIEWERS, charts_of, load_dashboard, period_of
 from web.keys import DB_KEY
 from web.leader_days_api import sessions_for
 from web.serialize import assignment_json, event_json, iso, ticket_detail
@@ -48,6 +50,7 @@ CONSOLES = (
     Console("/admin", "系统管理", frozenset({"admin"})),
     Console("/admin/devices", "评价器管理", frozenset({"admin"})),
     Console("/leader", "领导接听日", frozenset({"leader", "agent", "supervisor", "admin"})),
+    Console("/dashboard", "考核看板", VIEWERS),
 )
 
 
@@ -194,6 +197,8 @@ def _devices_page_data(session: Any) -> dict[str, Any]:
 @console_page("/admin/devices")
 async def devices_page(request: web.Request, context: dict[str, Any]) -> web.Response:
     return render("devices.html", **await _read(request, _devices_page_data), **context)
+
+
 @console_page("/leader")
 async def leader_page(request: web.Request, context: dict[str, Any]) -> web.Response:
     sessions = await _read(request, sessions_for, request[OPERATOR])
@@ -202,6 +207,25 @@ async def leader_page(request: web.Request, context: dict[str, Any]) -> web.Resp
         sessions=sessions,
         types=[(t.value, t.label) for t in TicketType],
         is_admin=request[OPERATOR].role == Role.ADMIN.value,
+        **context,
+    )
+
+
+@console_page("/dashboard")
+async def dashboard_page(request: web.Request, context: dict[str, Any]) -> web.Response:
+    operator = request[OPERATOR]
+    try:
+        period = period_of(request)
+    except InvalidInput as error:
+        return render("message.html", status=error.http_status, message=error.message, **context)
+    dashboard = await load_dashboard(request, operator, period)
+    order = [k for k in SECTION_ORDER.get(operator.role, DEFAULT_ORDER) if k in dashboard.tables]
+    return render(
+        "dashboard.html",
+        month=period.label,
+        sections=[dashboard.tables[k] for k in order],
+        pictures=charts_of(dashboard),
+        weights=dashboard.weights,
         **context,
     )
 
@@ -274,6 +298,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/supervisor", supervisor_page)
     app.router.add_get("/admin/devices", devices_page)
     app.router.add_get("/leader", leader_page)
+    app.router.add_get("/dashboard", dashboard_page)
     app.router.add_get(r"/tickets/{ticket_id}", ticket_page)
     app.router.add_get("/admin", admin_page)
     # Every script, style and font is ours: government networks are often cut off from any CDN.

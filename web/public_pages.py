@@ -141,11 +141,15 @@ async def lookup_form(request: web.Request) -> web.Response:
     return html_response("进度查询", _lookup_form("", []), active="lookup")
 
 
-def _progress(found: dict[str, Any]) -> str:
-    steps = "".join(
+def _steps(timeline: list[dict[str, Any]]) -> str:
+    return "".join(
         f"<li><time>{esc(_local(step['at']))}</time><span>{esc(step['label'])}</span></li>"
-        for step in found["timeline"]
+        for step in timeline
     )
+
+
+def _progress(found: dict[str, Any]) -> str:
+    steps = _steps(found["timeline"])
     if found["reply"]:
         reply = f'<h2>答复内容</h2><div class="reply">{esc(found["reply"])}</div>'
     elif found["confidential"] and found["status"] == "closed":
@@ -197,6 +201,7 @@ def _card(item: dict[str, Any]) -> str:
     <strong>{esc(item["category"] or "待分类")}</strong>
     <span class="district">{esc(item["district"] or "")}</span></header>
   <p class="meta">{esc(item["type_label"])} · 受理 {esc(_local(item["created_at"]))}{closed}</p>
+  <ol class="timeline compact">{_steps(item["timeline"])}</ol>
   {reply}
 </article>"""
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch.visibility import subtree
@@ -157,12 +158,52 @@ def public_list(session: Session, query: ListQuery) -> dict[str, Any]:
             .limit(query.per_page + 1)  # one more tells whether a next page exists, without COUNT(*)
         ).scalars()
     )
+    tickets = rows[: query.per_page]
+    steps = timelines(session, [t.id for t in tickets])
+    cards = public_cards(session, tickets)
     return {
-        "items": public_cards(session, rows[: query.per_page]),
+        "items": [{**card, "timeline": steps[t.id]} for t, card in zip(tickets, cards, strict=True)],
         "page": query.page,
         "per_page": query.per_page,
         "has_more": len(rows) > query.per_page,
     }
+
+
+# Open data: tickets answered and closed (办结), by the month they closed in.
+FINISHED = (TicketStatus.CLOSED.value, TicketStatus.VISITED.value, TicketStatus.ARCHIVED.value)
+OpenDataKey = tuple[datetime, int]  # (closed_at, id) of the last row sent: where the next batch starts
+
+
+def open_data_batch(
+    session: Session, start: datetime, end: datetime, after: OpenDataKey | None, limit: int
+) -> tuple[list[dict[str, Any]], OpenDataKey | None]:
+    """One keyset-paged batch of the month's closed, non-confidential tickets as public cards with
+    their timelines; the key to pass for the next batch (None when this was the last)."""
+    conditions = [
+        *_visible(),
+        Ticket.status.in_(FINISHED),
+        Ticket.closed_at >= start,
+        Ticket.closed_at < end,
+    ]
+    if after is not None:
+        # Spelled out, not a row-value comparison: each bound value then takes its column's type
+        # (SQLite stores naive UTC text, which an untyped aware datetime would not compare with).
+        closed_at, ticket_id = after
+        conditions.append(
+            or_(Ticket.closed_at > closed_at, and_(Ticket.closed_at == closed_at, Ticket.id > ticket_id))
+        )
+    tickets = list(
+        session.execute(
+            select(Ticket).where(*conditions).order_by(Ticket.closed_at, Ticket.id).limit(limit)
+        ).scalars()
+    )
+    ids = [t.id for t in tickets]
+    units = _units_up(session, {t.area_unit_id for t in tickets} | {t.holder_unit_id for t in tickets})
+    categories = _category_names(session, {t.category_code for t in tickets})
+    answers, steps = published_answers(session, ids), timelines(session, ids)
+    cards = [{**_card(t, units, categories, answers.get(t.id)), "timeline": steps[t.id]} for t in tickets]
+    last = tickets[-1] if len(tickets) == limit else None
+    return cards, (None if last is None or last.closed_at is None else (last.closed_at, last.id))
 
 
 def districts(session: Session) -> list[dict[str, str]]:
@@ -184,19 +225,22 @@ def check_lookup(number: str, last4: str) -> tuple[str, str]:
     return number, last4
 
 
-def _timeline(session: Session, ticket_id: int) -> list[dict[str, str | None]]:
+def timelines(session: Session, ticket_ids: list[int]) -> dict[int, list[dict[str, str | None]]]:
+    """Each ticket's public milestones, oldest first, from one query for the whole page."""
+    found: dict[int, list[dict[str, str | None]]] = {t: [] for t in ticket_ids}
+    if not ticket_ids:
+        return found
     events = session.execute(
-        select(TicketEvent.action, TicketEvent.created_at)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action.in_(sorted(MILESTONES)))
-        .order_by(TicketEvent.seq)
+        select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.created_at)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action.in_(sorted(MILESTONES)))
+        .order_by(TicketEvent.ticket_id, TicketEvent.seq)
     ).all()
-    timeline: list[dict[str, str | None]] = []
-    for action, at in events:
-        label = MILESTONES[action]
+    for ticket_id, action, at in events:
+        timeline, label = found[ticket_id], MILESTONES[action]
         if timeline and timeline[-1]["label"] == label:  # dispatch down three levels is one step to a citizen
             continue
         timeline.append({"label": label, "at": iso(at)})
-    return timeline
+    return found
 
 
 def lookup(session: Session, number: str, last4: str) -> dict[str, Any] | None:
@@ -217,5 +261,5 @@ def lookup(session: Session, number: str, last4: str) -> dict[str, Any] | None:
         **card,
         "confidential": ticket.confidential,
         "handling_unit": holder.name if holder is not None else None,
-        "timeline": _timeline(session, ticket.id),
+        "timeline": timelines(session, [ticket.id])[ticket.id],
     }

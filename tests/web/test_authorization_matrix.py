@@ -233,6 +233,7 @@ INTAKE = ("agent", "dispatcher", "leader", "admin")
 PHONE = ("agent", "leader")  # they take calls
 SUPERVISING = ("supervisor", "leader", "admin")
 LEADER_DAY_VIEWERS = ("leader", "agent", "supervisor", "admin")
+DASHBOARD_VIEWERS = ("supervisor", "leader", "admin", "analyst")
 
 
 TICKET = "/api/tickets/{ticket_id}"
@@ -371,6 +372,8 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
     ],
     ("GET", "/api/public/tickets"): [(call("GET", "/api/public/tickets"), everyone("2xx"))],
     ("GET", "/api/public/districts"): [(call("GET", "/api/public/districts"), everyone("2xx"))],
+    ("GET", "/api/public/open-data.json"): [(call("GET", "/api/public/open-data.json"), everyone("2xx"))],
+    ("GET", "/api/public/open-data.csv"): [(call("GET", "/api/public/open-data.csv"), everyone("2xx"))],
     # The consoles' pages.
     ("GET", "/"): [(call("GET", "/"), everyone("3xx"))],  # to one's console, or to the login page
     ("GET", "/login"): [(call("GET", "/login"), {**everyone("3xx"), "anonymous": "2xx"})],
@@ -402,6 +405,11 @@ MATRIX: dict[tuple[str, str], list[tuple[Probe, dict[str, str]]]] = {
             ),
             only("agent", "leader", "admin"),
         )
+    ],
+    ("GET", "/dashboard"): [(call("GET", "/dashboard"), page(*DASHBOARD_VIEWERS))],
+    ("GET", "/api/dashboard"): [(call("GET", "/api/dashboard"), only(*DASHBOARD_VIEWERS))],
+    ("GET", "/api/dashboard/{table}.xlsx"): [
+        (call("GET", "/api/dashboard/rankings.xlsx?month=2026-11"), only(*DASHBOARD_VIEWERS))
     ],
     ("GET", "/tickets/{ticket_id}"): [
         (

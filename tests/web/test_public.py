@@ -4,17 +4,21 @@ and the anonymised public list."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from sqlalchemy import func, select
 
+from dispatch.assessment_period import current_month
 from dispatch.context import dispatch_context
 from dispatch.graded_dispatch import close_directly
 from tests.web.test_open311 import add_catalogue
 from ticketing.db import Database
 from ticketing.intake import submit
-from ticketing.models import Attachment, Ticket, TicketEvent
+from ticketing.models import Attachment, Ticket, TicketEvent, utcnow
 from ticketing.submission import Submission
+from web import open_data
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 REQUEST = {
@@ -251,7 +255,9 @@ async def test_the_public_list_is_anonymised(client, web_db, city):
         "updated_at",
         "closed_at",
         "reply",
+        "timeline",
     }
+    assert [s["label"] for s in closed["timeline"]] == ["诉求已受理", "已答复办结"]
 
     only_closed = await (await client.get("/api/public/tickets?status=closed")).json()
     assert [t["number"] for t in only_closed["items"]] == [n["closed"]]
@@ -268,3 +274,42 @@ async def test_the_public_list_is_anonymised(client, web_db, city):
     html = await page.text()
     assert page.status == 200 and "道路坑洼塌陷" in html and "王小明" not in html and "李四" not in html
     assert (await client.get("/public/tickets?district=D99")).status == 422
+
+
+async def test_open_data_holds_the_month_closed_tickets_anonymised(client, web_db, city):
+    n = seed(web_db, city)
+    month = current_month(utcnow())
+    as_json = await client.get("/api/public/open-data.json", params={"month": month})
+    assert as_json.status == 200, await as_json.text()
+    body = await as_json.json()
+    assert body["month"] == month
+    assert [t["number"] for t in body["items"]] == [n["closed"]]  # not open, confidential or draft
+    [item] = body["items"]
+    assert item["reply"].startswith("*女士您好") and [s["label"] for s in item["timeline"]] == [
+        "诉求已受理",
+        "已答复办结",
+    ]
+    as_csv = await client.get("/api/public/open-data.csv", params={"month": month})
+    assert as_csv.status == 200 and as_csv.content_type == "text/csv"
+    rows = list(csv.reader(io.StringIO((await as_csv.read()).decode("utf-8-sig"))))
+    assert rows[0][0] == "工单编号" and [r[0] for r in rows[1:]] == [n["closed"]]
+    assert "诉求已受理" in rows[1][7] and rows[1][6] == item["reply"]
+    for text in (str(body), str(rows)):
+        for private in ("李四", "13900001111", "13800001234", "身份证", "王小明", "举报"):
+            assert private not in text, private
+
+    empty = await (await client.get("/api/public/open-data.json", params={"month": "2020-01"})).json()
+    assert empty == {"month": "2020-01", "items": []}
+    bad = await client.get("/api/public/open-data.csv", params={"month": "2026-1"})
+    assert bad.status == 422 and (await bad.json())["error"]["code"] == "invalid_month"
+
+
+async def test_open_data_pages_through_batches(client, web_db, city, monkeypatch):
+    seed(web_db, city)
+    for i in range(4):
+        t = submit(web_db, Submission(channel="phone_agent", content=f"咨询第{i}件")).ticket_id
+        with dispatch_context(web_db) as ctx:
+            close_directly(ctx, city.op(web_db, "city"), t, f"答复{i}")
+    monkeypatch.setattr(open_data, "BATCH", 2)
+    body = await (await client.get("/api/public/open-data.json")).json()
+    assert len(body["items"]) == 5 and len({t["number"] for t in body["items"]}) == 5

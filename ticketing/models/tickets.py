@@ -51,7 +51,7 @@ class Ticket(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # open data: a month's closed tickets
     last_event_seq: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (
@@ -77,7 +77,10 @@ class TicketEvent(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
-    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),
+        Index("ix_ticket_events_action_created", "action", "created_at"),  # KPIs: one action in a period
+    )
 
 
 class TicketNumberCounter(Base):
