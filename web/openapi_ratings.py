@@ -14,7 +14,7 @@ from ticketing.evaluations import (
     MAX_SERVICE_ITEM_CHARS,
 )
 from ticketing.vocabulary import RatingLevel
-from web.openapi_public import LIMITED, _error, _json
+from web.openapi_public import LIMITED, error_response, json_response
 
 DEVICE_SECURITY = [{"device": []}]
 OBJECT = {"type": "object"}
@@ -62,7 +62,12 @@ def _device(
     operation: dict[str, Any] = {
         "security": DEVICE_SECURITY,
         "summary": summary,
-        "responses": {**ok, "401": _error("令牌无效或已停用"), "422": _error("输入有误"), "429": LIMITED},
+        "responses": {
+            **ok,
+            "401": error_response("令牌无效或已停用"),
+            "422": error_response("输入有误"),
+            "429": LIMITED,
+        },
     }
     if body is not None:
         operation["requestBody"] = {
@@ -77,18 +82,23 @@ def device_paths() -> dict[str, Any]:
         "/device/v1/heartbeat": {
             "post": _device(
                 "评价器心跳（可附带电量、版本、缓存条数等状态）",
-                {"200": _json(OBJECT)},
+                {"200": json_response(OBJECT)},
                 OBJECT,
                 body_required=False,
             )
         },
         "/device/v1/config": {
-            "get": _device("评价器配置：所在大厅、窗口、工作人员、评价等级与原因标签", {"200": _json(OBJECT)})
+            "get": _device(
+                "评价器配置：所在大厅、窗口、工作人员、评价等级与原因标签", {"200": json_response(OBJECT)}
+            )
         },
         "/device/v1/evaluations": {
             "post": _device(
                 "上报一条评价（幂等：同一幂等键重复上报只记录一次）",
-                {"201": _json(ACCEPTED, "已记录"), "200": _json(ACCEPTED, "重复上报，返回原记录")},
+                {
+                    "201": json_response(ACCEPTED, "已记录"),
+                    "200": json_response(ACCEPTED, "重复上报，返回原记录"),
+                },
                 EVALUATION,
             )
         },
@@ -100,10 +110,10 @@ def _staff(summary: str, parameters: list[dict[str, Any]] | None = None) -> dict
         "summary": summary,
         "parameters": parameters or [],
         "responses": {
-            "200": _json(OBJECT),
-            "401": _error("未登录"),
-            "403": _error("无权"),
-            "422": _error("输入有误"),
+            "200": json_response(OBJECT),
+            "401": error_response("未登录"),
+            "403": error_response("无权"),
+            "422": error_response("输入有误"),
         },
     }
 
@@ -120,9 +130,9 @@ def _post(
         "parameters": parameters or [],
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
         "responses": {
-            "200": _json(OBJECT),
-            "201": _json(OBJECT, "已创建"),
-            **{code: _error("错误") for code in ("401", "403", "404", "409", "422")},
+            "200": json_response(OBJECT),
+            "201": json_response(OBJECT, "已创建"),
+            **{code: error_response("错误") for code in ("401", "403", "404", "409", "422")},
         },
     }
 
