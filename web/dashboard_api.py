@@ -35,6 +35,7 @@ SECTION_ORDER: dict[str, tuple[str, ...]] = {
         "calls",
         "assessment",
         "exclusions",
+        "ratings",
     ),
     Role.SUPERVISOR.value: (
         "sla",
@@ -45,6 +46,7 @@ SECTION_ORDER: dict[str, tuple[str, ...]] = {
         "surveys",
         "calls",
         "assessment",
+        "ratings",
     ),
     Role.ANALYST.value: (
         "volume",
@@ -55,6 +57,7 @@ SECTION_ORDER: dict[str, tuple[str, ...]] = {
         "sla",
         "assessment",
         "exclusions",
+        "ratings",
     ),
 }
 DEFAULT_ORDER = SECTION_ORDER[Role.ANALYST.value]

@@ -20,8 +20,10 @@ from dispatch.call_figures import call_figures, daily_answer_rates
 from dispatch.dashboard_figures import Hotspots, daily_volume, hotspots, survey_results
 from dispatch.operators import Operator
 from dispatch.policy import load_policy
+from dispatch.rating_stats import rating_stats
 from dispatch.visibility import subtree, ticket_filter
 from ticketing.errors import NotFound
+from ticketing.vocabulary import RatingLevel
 
 Cell = str | int | float | None
 
@@ -55,7 +57,18 @@ class Dashboard:
         }
 
 
-TABLE_KEYS = ("rankings", "sla", "assessment", "exclusions", "volume", "hotspots", "surveys", "calls")
+TABLE_KEYS = (
+    "rankings",
+    "sla",
+    "assessment",
+    "exclusions",
+    "volume",
+    "hotspots",
+    "surveys",
+    "calls",
+    "ratings",
+)
+RATING_DIMENSIONS = {"hall": "服务大厅", "window": "窗口", "staff": "工作人员"}
 
 
 def _rankings(result: Assessment) -> Table:
@@ -133,6 +146,19 @@ def _exclusions(result: Assessment) -> Table:
     return table
 
 
+def _ratings(session: Session, period: Period) -> Table:
+    """好差评 per hall, window and staff member (ratings whose appeal was upheld are left out)."""
+    levels = [level.value for level in RatingLevel]
+    table = Table(
+        "ratings", "好差评（按大厅、窗口、工作人员）", ["维度", "名称", "评价数", *levels, "差评", "满意率%"]
+    )
+    for by, label in RATING_DIMENSIONS.items():
+        for row in rating_stats(session, by, since=period.start, until=period.end):
+            rate = round(row.satisfaction_rate * 100, 2) if row.total else None
+            table.rows.append([label, row.name, row.total, *(row.counts[x] for x in levels), row.bad, rate])
+    return table
+
+
 def build_dashboard(session: Session, operator: Operator, period: Period, now: datetime) -> Dashboard:
     platform = operator.at_platform
     units = None if platform else subtree(session, operator.unit_id)
@@ -179,6 +205,7 @@ def build_dashboard(session: Session, operator: Operator, period: Period, now: d
             for c in calls
         ]
         tables["calls"] = Table("calls", "话务服务水平（GB/T 33358）", headers, rows)
+        tables["ratings"] = _ratings(session, period)
         answer_rates = daily_answer_rates(session, period)
     return Dashboard(period.label, result.weights, tables, result, spots, volume, answer_rates)
 

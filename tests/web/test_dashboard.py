@@ -4,13 +4,18 @@ as JSON, as XLSX and as a page with its charts; scoping by role and unit; bad in
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
+from dispatch.ratings import accept_device_rating
 from tests.dispatch.conftest import PASSWORD_HASH, City
 from tests.dispatch.test_assessment import build_month
+from tests.support.ratings import build_hall
 from tests.web.conftest import login
 from ticketing.models import User
+
+RATED_AT = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 
 
 def add_viewers(db, city: City) -> None:
@@ -29,6 +34,9 @@ def add_viewers(db, city: City) -> None:
 async def test_dashboard_json_xlsx_and_page(client, web_db, city: City):
     build_month(web_db, city)
     add_viewers(web_db, city)
+    hall = build_hall(web_db, city)
+    for key, level in (("r1", "非常满意"), ("r2", "基本满意")):
+        accept_device_rating(web_db, hall.token, {"level": level, "idempotency_key": key}, RATED_AT)
 
     await login(client, "analyst")
     response = await client.get("/api/dashboard", params={"month": "2026-11"})
@@ -45,6 +53,10 @@ async def test_dashboard_json_xlsx_and_page(client, web_db, city: City):
     assert body["tables"]["volume"]["rows"][1] == ["2026-11-02", 9]
     assert body["tables"]["calls"]["rows"][0][:2] == ["全部", 0]
     assert body["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+    ratings = {(row[0], row[1]): row for row in body["tables"]["ratings"]["rows"]}
+    hall_row = ratings[("服务大厅", "青石街道便民服务中心")]
+    assert (hall_row[2], hall_row[-2], hall_row[-1]) == (2, 0, 100.0)  # two ratings, no 差评
+    assert {dimension for dimension, _ in ratings} == {"服务大厅", "窗口", "工作人员"}
 
     sheet = await client.get("/api/dashboard/rankings.xlsx", params={"month": "2026-11"})
     assert sheet.status == 200 and sheet.content_type.endswith("spreadsheetml.sheet")
