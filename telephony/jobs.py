@@ -87,8 +87,8 @@ def call_record_job(record: dict[str, Any], recording: str | None) -> int:
             if row is None or row.ended_at is None:
                 if row is None:
                     row = CallRecord(sip_call_id=record["sip_call_id"])
-                    session.add(row)
-                _fill(row, session, record)
+                _fill(row, session, record)  # before add: its agent lookup must not flush a half row
+                session.add(row)
                 data = _read(recording)
                 if data is not None:
                     attachment = store_file(
@@ -157,8 +157,8 @@ def voicemail_job(record: dict[str, Any], voicemail: str, recording: str | None)
             ticket = session.get(Ticket, result.ticket_id)
             assert ticket is not None
             row = CallRecord(sip_call_id=record["sip_call_id"])
-            session.add(row)
             _fill(row, session, record)
+            session.add(row)
             row.ticket_id = ticket.id
             if data is not None:
                 attachment = store_attachment(

@@ -43,6 +43,7 @@ def record(sip_call_id: str) -> dict:
         "wait_seconds": 9.0,
         "outcome": "answered",
         "worker": "w1",
+        "agent": "agent01",  # no such user here: the lookup runs and finds nobody
     }
 
 
