@@ -6,6 +6,8 @@ because RQ runs jobs in forked work-horses and connections must not cross a fork
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,31 +36,31 @@ def configure(
     _survey_policy = survey_policy or SurveyPolicy()
 
 
-def _database() -> Database:
+@contextmanager
+def _opened() -> Iterator[Database]:
+    """This job's own database handle, disposed when the job ends (a worker runs many jobs)."""
     if _database_url is None:
         raise RuntimeError("dispatch.jobs.configure(database_url) was not called in this worker")
-    return Database(_database_url)
+    db = Database(_database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     """One supervision sweep; `now_iso` freezes the clock (tests, replays)."""
-    db = _database()
-    try:
+    with _opened() as db:
         report = sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
         return {"adopted": report.adopted, "fired": report.fired}
-    finally:
-        db.dispose()
 
 
 def retrain_job() -> dict[str, Any]:
     """Retrain the type, category and unit suggesters on the finished tickets (overrides included)."""
     if _models_dir is None:
         raise RuntimeError("dispatch.jobs.configure(..., models_dir) was not called in this worker")
-    db = _database()
-    try:
+    with _opened() as db:
         return {target: count for target, count in retrain_from_database(db, _models_dir).items()}
-    finally:
-        db.dispose()
 
 
 def survey_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
@@ -68,31 +70,21 @@ def survey_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     job = get_current_job()
     if job is None:
         raise RuntimeError("survey_sweep_job runs inside an RQ worker")
-    db = _database()
-    try:
+    with _opened() as db:
         now = datetime.fromisoformat(now_iso) if now_iso else None
         report = survey_sweep(db, job.connection, _survey_policy, now)
         return {"scheduled": report.scheduled, "issued": report.issued}
-    finally:
-        db.dispose()
 
 
 def survey_result_job(result: dict[str, Any]) -> dict[str, Any]:
     """A telephony worker's report on one survey call (enqueued by name: telephony never imports us)."""
-    db = _database()
-    try:
-        with dispatch_context(db) as ctx:
-            task = settle_result(ctx, _survey_policy, result)
-            return {"task_id": task.id if task else None, "state": task.state if task else None}
-    finally:
-        db.dispose()
+    with _opened() as db, dispatch_context(db) as ctx:
+        task = settle_result(ctx, _survey_policy, result)
+        return {"task_id": task.id if task else None, "state": task.state if task else None}
 
 
 def rating_sweep_job(now_iso: str | None = None) -> dict[str, Any]:
     """Finish half-made 差评 tickets and give unrated closed tickets their default 基本满意."""
-    db = _database()
-    try:
+    with _opened() as db:
         report = rating_sweep(db, datetime.fromisoformat(now_iso) if now_iso else None)
         return {"routed": report.routed, "defaulted": report.defaulted}
-    finally:
-        db.dispose()

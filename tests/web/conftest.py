@@ -30,3 +30,16 @@ async def login(client, username: str, password: str = PASSWORD) -> str:
     response = await client.post("/api/session", json={"username": username, "password": password})
     assert response.status == 200, await response.text()
     return (await response.json())["csrf_token"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, through Playwright (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -93,16 +93,6 @@ def site(request, tmp_path_factory, redis_server):
     db.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def screens_dir():
     shutil.rmtree(SCREENS, ignore_errors=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotline.demo import seed_demo_if_empty
 from tests.conftest import new_database_url
 from tests.support.app_server import AppServer
-from tests.web.test_consoles_browser import CHROMIUM, CHROMIUM_ARGS, SCREENS, VIEWPORT, Site, login
+from tests.web.test_consoles_browser import CHROMIUM, SCREENS, VIEWPORT, Site, login
 from ticketing.db import Database
 from ticketing.models import CallRecord, User, utcnow
 from web.app import create_app
@@ -66,16 +66,6 @@ def site(request, tmp_path_factory, redis_server):
     yield Site(server.url, db, redis_server.url, {u: p for u, _r, p in credentials}, data_dir)
     server.stop()
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize(
