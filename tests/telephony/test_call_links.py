@@ -4,13 +4,13 @@ call ends). On both databases, through the real telephony job."""
 
 from __future__ import annotations
 
-import struct
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from telephony import jobs
+from tests.support.audio import silent_wav
 from ticketing.call_links import link_call
 from ticketing.errors import InvalidInput
 from ticketing.intake import submit
@@ -21,13 +21,8 @@ from ticketing.ticket_actions import Actor, load_for_update
 AGENT = Actor("话务员 李娜")
 
 
-def wav(path, seconds: float = 0.5, rate: int = 8000) -> str:
-    samples = b"\x01\x00" * int(seconds * rate)
-    header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt "
-    header += (
-        struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(samples))
-    )
-    path.write_bytes(header + samples)
+def wav(path) -> str:
+    path.write_bytes(silent_wav(0.5))
     return str(path)
 
 

@@ -14,32 +14,19 @@ import redis
 from sqlalchemy import func, select
 
 from dispatch.supervision import sweep
-from tests.dispatch.conftest import PASSWORD_HASH
+from tests.dispatch.conftest import add_user
 from tests.web.conftest import login
 from tests.web.test_live import receive_until
 from tests.web.test_tickets_api import as_user
 from ticketing.call_bus import READY_AGENTS, CallEvent, CallEventKind, agent_state, publish_call_event
 from ticketing.intake import submit
-from ticketing.models import CallRecord, Ticket, TicketEvent, User, utcnow
+from ticketing.models import CallRecord, Ticket, TicketEvent, utcnow
 from ticketing.redis_feed import RedisEventPublisher
 from ticketing.submission import Submission
 from web.app import create_app
 
 CALL = {"content": "柳湾社区3号楼下水道堵塞，污水外溢，气味很大。", "contact_phone": "13812345678"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def add_user(db, username: str, role: str, unit_id: int) -> None:
-    with db.session() as s:
-        s.add(
-            User(
-                username=username,
-                display_name=username,
-                password_hash=PASSWORD_HASH,
-                role=role,
-                unit_id=unit_id,
-            )
-        )
 
 
 def events(db, ticket_id: int) -> list[TicketEvent]:

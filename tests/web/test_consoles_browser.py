@@ -31,6 +31,7 @@ from dispatch.training import retrain_from_database
 from hotline.demo import seed_demo_if_empty
 from tests.conftest import new_database_url
 from tests.support.app_server import AppServer
+from tests.support.audio import silent_wav
 from ticketing.attachments import store_attachment
 from ticketing.call_bus import CallEvent, CallEventKind, agent_state, publish_call_event
 from ticketing.db import Database
@@ -131,15 +132,6 @@ def png_bytes() -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
-
-
-def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
-    samples = b"\x00\x00" * int(seconds * rate)
-    header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt "
-    header += (
-        struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(samples))
-    )
-    return header + samples
 
 
 def open_task(page, number: str):
@@ -386,7 +378,7 @@ def test_dispatcher_queue_and_ticket_page_with_timeline_recording_and_masked_num
             kind="audio",
             filename="通话录音.wav",
             content_type="audio/wav",
-            data=wav_bytes(),
+            data=silent_wav(),
             actor=Actor("录音"),
         )
     dispatcher = login(browser, site, "dispatch")
