@@ -19,10 +19,8 @@ the ratios between sizes. Target: ≤ 2 s at 1M tickets.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -38,6 +36,7 @@ from dispatch.call_figures import call_figures
 from dispatch.dashboard_figures import daily_volume, hotspots, survey_results
 from dispatch.policy import load_policy
 from hotline.migrate import upgrade
+from tests.support.postgres import bench_database
 from ticketing.db import Database
 from ticketing.demo.reference_seed import seed_catalogue, seed_org_tree
 from ticketing.models import OrgUnit, Ticket
@@ -162,17 +161,7 @@ def main() -> None:
     parser.add_argument("--pg-url", help="an empty PostgreSQL database's URL (default: a throw-away server)")
     parser.add_argument("--month", default="2026-06")
     args = parser.parse_args()
-    server = None
-    if args.pg_url:
-        url = args.pg_url
-    else:
-        from tests.support.postgres import PostgresServer
-
-        server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-pg-")), durable=True)
-        server.start()
-        server.execute_create("assessment_bench")
-        url = server.url("assessment_bench")
-    try:
+    with bench_database("assessment_bench", args.pg_url) as url:
         upgrade(url)
         db = Database(url)
         with db.session() as s:
@@ -204,10 +193,6 @@ def main() -> None:
         grew = results[-1][0] / first_size
         print(f"(ratio: {results[-1][0]:,} vs {first_size:,} tickets; the data grew {grew:.0f}x)")
         db.dispose()
-    finally:
-        if server is not None:
-            server.stop()
-            shutil.rmtree(server.base_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
 
 import aiohttp
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hotline.migrate import upgrade
 from hotline.redis_process import RedisProcess
 from tests.support.ports import free_port
+from tests.support.postgres import bench_database
 from tests.web.web_process import web_process
 from ticketing.db import Database
 from ticketing.demo.rating_fleet import register_fleet
@@ -61,15 +63,10 @@ async def baseline(base: str, clients: int, seconds: float) -> FleetReport:
     return report
 
 
-def database(kind: str, workdir: Path) -> tuple[str, object | None]:
+def database(kind: str, workdir: Path) -> AbstractContextManager[str]:
     if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}", None
-    from tests.support.postgres import PostgresServer
-
-    server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-dev-pg-")), durable=True)
-    server.start()
-    server.execute("CREATE DATABASE devices")
-    return server.url("devices"), server
+        return nullcontext(f"sqlite:///{workdir / 'bench.db'}")
+    return bench_database("devices", prefix="hotline-bench-dev-pg-")
 
 
 def main() -> None:
@@ -83,10 +80,11 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-devices-"))
-    url, pg = database(args.db, workdir)
-    redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
-    redis_server.start()
-    try:
+    with ExitStack() as cleanup:
+        url = cleanup.enter_context(database(args.db, workdir))
+        redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
+        redis_server.start()
+        cleanup.callback(redis_server.stop)
         upgrade(url)
         db = Database(url)
         with db.session() as session:
@@ -123,10 +121,6 @@ def main() -> None:
         print(fleet.summary())
         verdict = "OK" if stored == fleet.new else "MISMATCH"
         print(f"stored evaluations {stored}, new ratings accepted {fleet.new}: {verdict}")
-    finally:
-        redis_server.stop()
-        if pg is not None:
-            pg.stop()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

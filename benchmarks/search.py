@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dispatch.operators import Operator
 from dispatch.ticket_listing import TicketFilters, conditions, page
 from hotline.migrate import upgrade
+from tests.support.postgres import bench_database
 from ticketing.db import Database
 from ticketing.demo.reference_seed import seed_catalogue, seed_org_tree
 from ticketing.demo.ticket_texts import TEMPLATES
@@ -263,20 +265,13 @@ def main() -> None:
     parser.add_argument("--pg-url", help="an empty PostgreSQL database's URL (default: a throw-away server)")
     parser.add_argument("--compare-trigram", action="store_true", help="SQLite: also time FTS5 trigram")
     args = parser.parse_args()
-    server, workdir = None, Path(tempfile.mkdtemp(prefix="hotline-bench-search-"))
-    if args.db == "sqlite":
-        url = f"sqlite:///{workdir / 'search.db'}"
-    elif args.pg_url:
-        url = args.pg_url
-    else:
-        from tests.support.postgres import PostgresServer
-
-        # Its own temp dir: the server runs as `postgres` under root and chowns only its base.
-        server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-pg-")), durable=True)
-        server.start()
-        server.execute_create("search_bench")
-        url = server.url("search_bench")
-    try:
+    workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-search-"))
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        if args.db == "sqlite":
+            url = f"sqlite:///{workdir / 'search.db'}"
+        else:
+            url = cleanup.enter_context(bench_database("search_bench", args.pg_url))
         upgrade(url)
         db = Database(url)
         units, platform, street = prepare(db)
@@ -308,11 +303,6 @@ def main() -> None:
             f"the data grew {results[-1][0] / first_size:.0f}x)"
         )
         db.dispose()
-    finally:
-        if server is not None:
-            server.stop()
-            shutil.rmtree(server.base_dir, ignore_errors=True)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

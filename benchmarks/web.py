@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 import aiohttp
@@ -40,6 +41,7 @@ from search import insert_postgresql, prepare, ticket_rows
 from hotline.migrate import upgrade
 from hotline.processes import listens_on
 from hotline.redis_process import RedisProcess
+from tests.support.postgres import bench_database
 from ticketing.db import Database
 from ticketing.models import Ticket, User
 from ticketing.passwords import hash_password
@@ -197,16 +199,12 @@ def main() -> None:
     parser.add_argument("--web-processes", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
 
-    from tests.support.postgres import PostgresServer
-
     workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-web-"))
-    server = PostgresServer(Path(tempfile.mkdtemp(prefix="hotline-bench-web-pg-")), durable=True)
-    server.start()
-    redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
-    redis_server.start()
-    try:
-        server.execute_create("web")
-        url = server.url("web")
+    with ExitStack() as cleanup:
+        url = cleanup.enter_context(bench_database("web", prefix="hotline-bench-web-pg-"))
+        redis_server = RedisProcess(workdir / "redis", port=free_port(), persistent=False)
+        redis_server.start()
+        cleanup.callback(redis_server.stop)
         upgrade(url)
         db = Database(url)
         _units, platform, _street = prepare(db)
@@ -244,9 +242,6 @@ def main() -> None:
                 f"({search_ms[small]:.1f} → {search_ms[large]:.1f} ms; 1.0 = flat)"
             )
         db.dispose()
-    finally:
-        redis_server.stop()
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -139,3 +142,21 @@ class PostgresServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def bench_database(name: str, pg_url: str | None = None, prefix: str = "hotline-bench-pg-") -> Iterator[str]:
+    """For benchmarks: `pg_url` (an empty database) when given, else database `name` on a durable
+    server of its own, started here and removed afterwards. Its own temp dir: the server runs as
+    `postgres` under root and chowns only its base."""
+    if pg_url:
+        yield pg_url
+        return
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix=prefix)), durable=True)
+    server.start()
+    try:
+        server.execute_create(name)
+        yield server.url(name)
+    finally:
+        server.stop()
+        shutil.rmtree(server.base_dir, ignore_errors=True)
