@@ -78,10 +78,11 @@ def up(ctx: click.Context, demo: bool) -> None:
 
 
 def _prepare_database(settings: Settings, demo: bool, *, tickets: int = 2000, seed: int = 12345) -> bool:
-    """Migrations, the working-day calendar around today, and the demo city when asked for (True when
-    it was seeded)."""
+    """Migrations, the working-day calendar around today, the demo city when asked for (True when
+    it was seeded), and the phone accounts the SIP edge accepts."""
     from dispatch.calendar_store import seed_calendar_days
     from hotline.migrate import upgrade
+    from hotline.telephony_setup import sync_phone_directory
     from ticketing.models import utcnow
 
     upgrade(settings.effective_database_url)
@@ -90,20 +91,26 @@ def _prepare_database(settings: Settings, demo: bool, *, tickets: int = 2000, se
         year = utcnow().year
         with db.session() as session:
             seed_calendar_days(session, range(year - 1, year + 2))
-        if demo:
-            from hotline.demo import seed_demo_if_empty
-
-            credentials = seed_demo_if_empty(db, tickets=tickets, seed=seed)
-            if credentials:
-                from dispatch.training import retrain_from_database
-
-                # The nightly retraining is hours away; the demo should suggest from its first call.
-                retrain_from_database(db, settings.suggesters_dir)
-                _print_credentials(credentials)
-            return bool(credentials)
-        return False
+        seeded = demo and _seed_demo(settings, db, tickets, seed)
+        if settings.telephony_workers:
+            sync_phone_directory(settings, db)
+        return seeded
     finally:
         db.dispose()
+
+
+def _seed_demo(settings: Settings, db: Any, tickets: int, seed: int) -> bool:
+    from hotline.demo import seed_demo_if_empty, seed_demo_phones
+
+    credentials = seed_demo_if_empty(db, tickets=tickets, seed=seed)
+    if not credentials:
+        return False
+    from dispatch.training import retrain_from_database
+
+    # The nightly retraining is hours away; the demo should suggest from its first call.
+    retrain_from_database(db, settings.suggesters_dir)
+    _print_credentials(credentials + seed_demo_phones(db, credentials, settings.sip_realm))
+    return True
 
 
 def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
@@ -555,6 +562,77 @@ def _set_active(ctx: click.Context, username: str, active: bool) -> None:
     finally:
         db.dispose()
     click.echo(f"{username} {'enabled' if active else 'disabled'}")
+
+
+@main.group()
+def phones() -> None:
+    """Agents' and leaders' SIP phone accounts (their phones register at the edge)."""
+
+
+def _change_phones(ctx: click.Context, change: Callable[[Any, Settings], str]) -> None:
+    """Apply `change`, then rewrite the edge's subscriber table (a running edge re-reads it)."""
+    from hotline.telephony_setup import sync_phone_directory
+
+    settings = _settings(ctx)
+    db = _database(settings)
+    try:
+        with db.session() as session:
+            message = change(session, settings)
+        sync_phone_directory(settings, db)
+    finally:
+        db.dispose()
+    click.echo(message)
+
+
+@phones.command("set")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (default: generate one).")
+@click.pass_context
+@_fail_cleanly
+def phones_set(ctx: click.Context, username: str, password_stdin: bool) -> None:
+    """Give USERNAME's phone a password; a generated one is printed once."""
+    from ticketing.phone_accounts import set_phone_password
+
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+
+    def change(session: Any, settings: Settings) -> str:
+        password = set_phone_password(session, username, settings.sip_realm, given)
+        where = f"{settings.sip_host}:{settings.sip_port}, realm {settings.sip_realm}"
+        shown = "(as given)" if given is not None else password
+        return f"phone of {username}: register as {username} at {where}, password {shown}"
+
+    _change_phones(ctx, change)
+
+
+@phones.command("remove")
+@click.argument("username")
+@click.pass_context
+@_fail_cleanly
+def phones_remove(ctx: click.Context, username: str) -> None:
+    """USERNAME's phone can no longer register."""
+    from ticketing.phone_accounts import remove_phone
+
+    def change(session: Any, _settings: Settings) -> str:
+        return (
+            f"phone of {username} removed" if remove_phone(session, username) else f"{username} had no phone"
+        )
+
+    _change_phones(ctx, change)
+
+
+@phones.command("list")
+@click.pass_context
+def phones_list(ctx: click.Context) -> None:
+    """The phones that may register (active users only)."""
+    from ticketing.phone_accounts import subscribers
+
+    db = _database(_settings(ctx))
+    try:
+        with db.read_session() as session:
+            for account in subscribers(session):
+                click.echo(f"{account.username:<20} realm {account.realm}")
+    finally:
+        db.dispose()
 
 
 @users.command("disable")

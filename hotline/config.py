@@ -30,6 +30,8 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     sip_port: int = 5060
+    sip_host: str = "127.0.0.1"  # the edge's listening address: the LAN address when desk phones register
+    sip_realm: str = "hotline"  # digest realm of agents' phone accounts (changing it voids their passwords)
     rq_workers: int = 1
     telephony_workers: int = 3
     telephony_base_port: int = 5070  # worker K listens for SIP on 127.0.0.1:(base + K)

@@ -3,6 +3,9 @@ root so that telephony never imports hotline; a bad value becomes a ConfigError 
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 from hotline.config import ConfigError, Settings
 from telephony.config import StackConfig, WorkerConfig
 from telephony.flow import FlowConfig
@@ -10,7 +13,6 @@ from telephony.hours import HoursError, parse_hours
 from telephony.kamailio import EdgeConfig, check_networks
 
 RTP_PORTS_PER_WORKER = 200
-EDGE_HOST = "127.0.0.1"
 
 
 def parse_emergency(value: str) -> dict[str, str]:
@@ -32,13 +34,18 @@ def edge_config(settings: Settings) -> EdgeConfig:
         check_networks(networks)
     except ValueError as error:
         raise ConfigError(f"sip_allowed_networks: {error}") from None
+    try:
+        ipaddress.ip_address(settings.sip_host)
+    except ValueError:
+        raise ConfigError(f"sip_host: not an IP address: {settings.sip_host!r}") from None
     return EdgeConfig(
-        host=EDGE_HOST,
+        host=settings.sip_host,
         port=settings.sip_port,
         workers=tuple(settings.telephony_worker_port(k) for k in range(1, settings.telephony_workers + 1)),
         allowed_networks=networks,
         runtime_dir=(settings.telephony_dir / "kamailio").resolve(),
         pike_requests_per_2s=settings.sip_pike_requests,
+        realm=settings.sip_realm,
     )
 
 
@@ -73,6 +80,7 @@ def worker_config(settings: Settings, index: int) -> WorkerConfig:
         gateway_uri_template=settings.gateway_uri_template,
         staffed_hours=hours,
         survey_model=_chinese_model(settings) or "",
+        registered_phone_uri=edge_config(settings).phone_uri_template(),
     )
     stack = StackConfig(
         sip_port=settings.telephony_worker_port(index),
@@ -84,3 +92,15 @@ def worker_config(settings: Settings, index: int) -> WorkerConfig:
     return WorkerConfig(
         name, settings.effective_redis_url, telephony_dir, flow, stack, _voice_model(settings)
     )
+
+
+def sync_phone_directory(settings: Settings, db: Any) -> int:
+    """Write the phone accounts to the edge's subscriber table (re-read by a running edge); returns
+    how many phones may register."""
+    from telephony.kamailio import write_subscribers
+    from ticketing.phone_accounts import subscribers
+
+    with db.read_session() as session:
+        accounts = subscribers(session)
+    write_subscribers(edge_config(settings), accounts)
+    return len(accounts)

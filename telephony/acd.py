@@ -54,14 +54,17 @@ def _release_direct(client: redis.Redis, agent: ClaimedAgent) -> bool:
     return agent.direct
 
 
-def claim_agent(client: redis.Redis) -> ClaimedAgent | None:
-    """The longest-idle ready agent with a phone, now marked on-call; None when nobody is free."""
+def claim_agent(client: redis.Redis, registered_phone_uri: str = "") -> ClaimedAgent | None:
+    """The longest-idle ready agent with a phone, now marked on-call; None when nobody is free.
+
+    An agent's configured SIP URI wins; otherwise the phone they registered at the edge is rung
+    through `registered_phone_uri` ("sip:{username}@edge"; empty when there is no edge)."""
     while True:
         username = claim_longest_idle_agent(client)
         if username is None:
             return None
         state = agent_state(client, username)
-        uri = state.get("sip_uri", "")
+        uri = state.get("sip_uri", "") or registered_phone_uri.format(username=username)
         if not uri:  # cannot be rung: take them out rather than spin on them
             set_agent_state(client, username, AgentState.NOT_READY)
             continue

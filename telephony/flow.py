@@ -74,6 +74,7 @@ class FlowConfig:
     gateway_uri_template: str = ""  # outbound calls: "sip:{number}@gateway"
     staffed_hours: tuple[dt_time, dt_time] | None = None  # None: always staffed
     survey_model: str = ""  # the Chinese model for spoken survey answers; empty: keys only
+    registered_phone_uri: str = ""  # "sip:{username}@edge": agents' phones registered at the edge
 
     @property
     def recordings_dir(self) -> Path:
@@ -327,9 +328,11 @@ class CallFlow:
     def _try_agent(self, caller: Caller) -> None:
         session_id = caller.details.get(SESSION_KEY)
         if session_id is not None and self.leader_line is not None:
-            agent = self.leader_line.claim(self.redis, session_id, self.config.worker)
+            agent = self.leader_line.claim(
+                self.redis, session_id, self.config.worker, self.config.registered_phone_uri
+            )
         else:
-            agent = acd.claim_agent(self.redis)
+            agent = acd.claim_agent(self.redis, self.config.registered_phone_uri)
         if agent is None:
             self.after(ACD_RETRY_S, caller, "retry")
             return

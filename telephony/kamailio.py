@@ -5,19 +5,35 @@ Kamailio listens on `sip_port`, refuses sources outside `sip_allowed_networks` (
 A worker that answers 486 (it holds as many calls as the PyPI pjsua2 binding allows), 408/5xx, or
 does not answer within `fr_timer` is skipped for the next one; dead ones are marked and probed with
 OPTIONS until they answer again. Record-Route keeps ACK and BYE on the edge.
+
+Agents' phones register here (registrar + usrloc in memory, digest auth against a db_text subscriber
+table written from our phone accounts; db_text re-reads it when the file changes, so a new phone
+password takes effect without a restart). A worker ringing `sip:<username>@edge` is routed to the
+phone's registered contact, or answered 480 when that phone is not registered.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ticketing.phone_accounts import Subscriber
+
 MODULES_DIR = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
-MODULES = ("tm", "sl", "rr", "pv", "maxfwd", "sanity", "siputils", "textops", "xlog", "pike", "dispatcher")
+MODULES = (
+    "tm", "sl", "rr", "pv", "maxfwd", "sanity", "siputils", "textops", "xlog", "pike", "dispatcher",
+    "db_text", "usrloc", "registrar", "auth", "auth_db",
+)  # fmt: skip
+SUBSCRIBER_COLUMNS = (
+    "id(int,auto) username(string) domain(string,null) password(string,null) ha1(string) ha1b(string,null)"
+)
+SUBSCRIBER_TABLE_VERSION = 7  # what Kamailio 5.6's auth_db expects
 READY_TIMEOUT_S = 15.0
 
 
@@ -30,6 +46,17 @@ class EdgeConfig:
     runtime_dir: Path
     pike_requests_per_2s: int = 60
     worker_reply_ms: int = 2000  # no reply from a worker this long: try the next
+    realm: str = "hotline"  # the digest realm agents' phones authenticate in
+    max_register_seconds: int = 600  # phones re-register at least this often (registrations live in memory)
+
+    @property
+    def subscriber_dir(self) -> Path:
+        return self.runtime_dir / "db"
+
+    def phone_uri_template(self) -> str:
+        """How a worker rings a registered phone: through the edge, by username (workers share its host)."""
+        host = "127.0.0.1" if ipaddress.ip_address(self.host).is_unspecified else self.host
+        return f"sip:{{username}}@{host}:{self.port}"
 
 
 def check_networks(networks: tuple[str, ...]) -> None:
@@ -78,6 +105,13 @@ modparam("dispatcher", "ds_probing_mode", 1)
 modparam("dispatcher", "ds_probing_threshold", 1)
 modparam("dispatcher", "ds_inactive_threshold", 1)
 modparam("dispatcher", "ds_ping_from", "sip:edge@{config.host}:{config.port}")
+modparam("db_text", "db_mode", 1)
+modparam("auth_db", "db_url", "text://{config.subscriber_dir}")
+modparam("auth_db", "calculate_ha1", 0)
+modparam("auth_db", "password_column", "ha1")
+modparam("auth_db", "use_domain", 0)
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "max_expires", {config.max_register_seconds})
 
 request_route {{
     route(ACL);
@@ -112,12 +146,20 @@ request_route {{
         sl_send_reply("200", "OK");
         exit;
     }}
+    if (is_method("REGISTER")) {{
+        route(REGISTRAR);
+        exit;
+    }}
     if (!is_method("INVITE")) {{
         sl_send_reply("405", "Method Not Allowed");
         exit;
     }}
     t_check_trans();
     record_route();
+    if (ds_is_from_list("1")) {{
+        route(AGENT_PHONE);
+        exit;
+    }}
     if (!ds_select_dst("1", "4")) {{
         xlog("L_ERR", "no telephony worker for $ci\\n");
         sl_send_reply("503", "No telephony worker");
@@ -143,6 +185,37 @@ route[ACL] {{
     }}
 }}
 
+route[REGISTRAR] {{
+    # The phone's own account only (flag 1: the authenticated user must be the one registered).
+    auth_check("{config.realm}", "subscriber", "1");
+    $var(auth) = $rc;
+    if ($var(auth) == -8) {{
+        xlog("L_WARN", "$au from $si tried to register $tU: refused\\n");
+        sl_send_reply("403", "Forbidden");
+        exit;
+    }}
+    if ($var(auth) < 0) {{
+        auth_challenge("{config.realm}", "0");
+        exit;
+    }}
+    consume_credentials();
+    if (!save("location")) {{
+        sl_reply_error();
+    }}
+}}
+
+route[AGENT_PHONE] {{
+    # A worker rings an agent's phone by username; only registered phones are reached.
+    if (!lookup("location")) {{
+        xlog("L_INFO", "$ci: phone $rU is not registered\\n");
+        sl_send_reply("480", "Phone not registered");
+        exit;
+    }}
+    if (!t_relay()) {{
+        sl_reply_error();
+    }}
+}}
+
 failure_route[NEXT_WORKER] {{
     if (t_is_canceled()) {{
         exit;
@@ -162,8 +235,38 @@ failure_route[NEXT_WORKER] {{
 """
 
 
+def subscriber_table(accounts: Iterable[Subscriber]) -> str:
+    rows = (f"{n}:{a.username}:::{a.ha1}:" for n, a in enumerate(accounts, start=1))
+    return SUBSCRIBER_COLUMNS + "\n" + "".join(row + "\n" for row in rows)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Atomically, and with a newer mtime: db_text reloads a table when its file's mtime (seconds) moves."""
+    previous = path.stat().st_mtime if path.exists() else 0.0
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+    stamp = max(time.time(), previous + 1)
+    os.utime(path, (stamp, stamp))
+
+
+def write_subscribers(config: EdgeConfig, accounts: Iterable[Subscriber]) -> Path:
+    """The phones allowed to register; safe to call while the edge runs."""
+    config.subscriber_dir.mkdir(parents=True, exist_ok=True)
+    version = config.subscriber_dir / "version"
+    if not version.exists():
+        version.write_text(f"table_name(string) table_version(int)\nsubscriber:{SUBSCRIBER_TABLE_VERSION}\n")
+    table = config.subscriber_dir / "subscriber"
+    text = subscriber_table(accounts)
+    if not table.exists() or table.read_text() != text:
+        _replace(table, text)
+    return table
+
+
 def write_config(config: EdgeConfig) -> Path:
     config.runtime_dir.mkdir(parents=True, exist_ok=True)
+    if not (config.subscriber_dir / "subscriber").exists():
+        write_subscribers(config, [])
     (config.runtime_dir / "dispatcher.list").write_text(dispatcher_list(config))
     path = config.runtime_dir / "kamailio.cfg"
     path.write_text(render(config))

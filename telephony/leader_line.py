@@ -35,14 +35,17 @@ HORIZON = timedelta(hours=12)
 
 
 class LeaderLine:
-    def __init__(self, database_url: str, refresh_seconds: float = REFRESH_S) -> None:
+    def __init__(
+        self, database_url: str, refresh_seconds: float = REFRESH_S, registered_phone_uri: str = ""
+    ) -> None:
         self.database_url, self.refresh_seconds = database_url, refresh_seconds
+        self.registered_phone_uri = registered_phone_uri
         self._sessions: list[OnAir] = []
 
     def refresh(self) -> None:
         now = datetime.now(UTC)
         with database(self.database_url).read_session() as session:
-            self._sessions = sessions_around(session, now - HORIZON, now + HORIZON)
+            self._sessions = sessions_around(session, now - HORIZON, now + HORIZON, self.registered_phone_uri)
 
     def refresh_safely(self) -> None:
         try:
@@ -60,12 +63,14 @@ class LeaderLine:
     def _session(self, session_id: object) -> OnAir | None:
         return next((s for s in self._sessions if s.session_id == session_id), None)
 
-    def claim(self, client: redis.Redis, session_id: int, worker: str) -> acd.ClaimedAgent | None:
+    def claim(
+        self, client: redis.Redis, session_id: int, worker: str, registered_phone_uri: str = ""
+    ) -> acd.ClaimedAgent | None:
         """Who takes a caller of this session: the leader's phone (None while on another call), or an
         agent when the session is screened — or cancelled since the caller came in."""
         found = self._session(session_id)
         if found is None or found.screened:
-            return acd.claim_agent(client)
+            return acd.claim_agent(client, registered_phone_uri)
         return acd.claim_direct(client, found.leader_username, found.sip_uri, worker)
 
     def handoff_uri(self, session_id: object) -> str | None:

@@ -84,7 +84,11 @@ def run_worker(config: WorkerConfig) -> None:
     client = redis.Redis.from_url(config.redis_url)
     # The flow and the stack know each other: the flow is made first, the stack is attached before
     # either thread starts.
-    leader_line = LeaderLine(config.flow.database_url) if config.flow.database_url else None
+    leader_line = (
+        LeaderLine(config.flow.database_url, registered_phone_uri=config.flow.registered_phone_uri)
+        if config.flow.database_url
+        else None
+    )
     acd.free_direct_lines_of(client, config.flow.worker)
     if leader_line is not None:
         leader_line.refresh_safely()  # before the first call: a session on the air now is known at once

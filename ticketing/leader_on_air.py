@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ticketing.models import LeaderSession, User
+from ticketing.models import LeaderSession, PhoneAccount, User
 from ticketing.models.leader_sessions import SCHEDULED
 
 
@@ -22,11 +22,15 @@ class OnAir:
     screened: bool = False  # an agent answers first and hands the caller to the leader
 
 
-def sessions_around(session: Session, start: datetime, end: datetime) -> list[OnAir]:
-    """Scheduled sessions overlapping [start, end) whose leader can be rung, earliest first."""
+def sessions_around(
+    session: Session, start: datetime, end: datetime, registered_phone_uri: str = ""
+) -> list[OnAir]:
+    """Scheduled sessions overlapping [start, end) whose leader can be rung, earliest first: at the
+    session's or the leader's SIP URI, else at the phone the leader registered at the edge."""
     rows = session.execute(
-        select(LeaderSession, User)
+        select(LeaderSession, User, PhoneAccount.user_id)
         .join(User, User.id == LeaderSession.leader_user_id)
+        .outerjoin(PhoneAccount, PhoneAccount.user_id == User.id)
         .where(
             LeaderSession.status == SCHEDULED,
             LeaderSession.starts_at < end,
@@ -36,8 +40,9 @@ def sessions_around(session: Session, start: datetime, end: datetime) -> list[On
         .order_by(LeaderSession.starts_at, LeaderSession.id)
     ).all()
     found = []
-    for row, leader in rows:
-        uri = row.sip_uri or leader.sip_uri
+    for row, leader, phone in rows:
+        registered = registered_phone_uri.format(username=leader.username) if phone is not None else ""
+        uri = row.sip_uri or leader.sip_uri or registered
         if uri:
             found.append(OnAir(row.id, leader.username, uri, row.starts_at, row.ends_at, row.screened))
     return found

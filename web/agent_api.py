@@ -18,8 +18,9 @@ from dispatch.visibility import can_see
 from ticketing.call_bus import AgentState, agent_state, set_agent_state
 from ticketing.call_links import link_call
 from ticketing.duplicates import find_likely_duplicates
-from ticketing.errors import InvalidInput, NotFound
+from ticketing.errors import Conflict, InvalidInput, NotFound
 from ticketing.models import Citizen, OrgUnit, Ticket, User, utcnow
+from ticketing.phone_accounts import has_phone
 from ticketing.phones import normalise_phone
 from ticketing.ticket_actions import load_for_update
 from web.auth import operator_of
@@ -58,6 +59,19 @@ def _username(request: web.Request, operator: Operator) -> str:
         return s.get_one(User, operator.user_id).username
 
 
+def _phone_of(request: web.Request, operator: Operator) -> tuple[str, str]:
+    """(username, configured SIP URI or "" for the phone registered at the edge); an agent with
+    neither cannot be rung, so going ready is refused rather than failing at the first call."""
+    with request.app[DB_KEY].read_session() as s:
+        user = s.get_one(User, operator.user_id)
+        if not user.sip_uri and not has_phone(s, user.id):
+            raise Conflict(
+                "未配置座席电话：请管理员设置您的 SIP 地址或话机账号（hotline phones set）后再示闲",
+                code="no_phone",
+            )
+        return user.username, user.sip_uri or ""
+
+
 def _state_json(raw: dict[str, str]) -> dict[str, Any]:
     state = raw.get("state", "offline")
     return {"state": state, "label": STATE_LABELS.get(state, state), "since": raw.get("since")}
@@ -87,8 +101,12 @@ async def put_state(request: web.Request) -> web.Response:
     client = request.app[SYNC_REDIS_KEY]
 
     def write() -> dict[str, Any]:
-        username = _username(request, operator)
-        set_agent_state(client, username, wanted)
+        if wanted is AgentState.READY:
+            username, sip_uri = _phone_of(request, operator)
+            set_agent_state(client, username, wanted, sip_uri=sip_uri)
+        else:
+            username = _username(request, operator)
+            set_agent_state(client, username, wanted)
         return _state_json(agent_state(client, username))
 
     return web.json_response(await asyncio.to_thread(write))

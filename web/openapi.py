@@ -244,7 +244,7 @@ def _console_paths() -> dict[str, Any]:
         "/api/agent/state": {
             "get": {"summary": "座席状态（话务员）", "responses": ok},
             "put": {
-                "summary": "切换座席状态：示闲、示忙、话后处理",
+                "summary": "切换座席状态：示闲、示忙、话后处理（示闲须有 SIP 地址或话机账号，否则 409）",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -252,7 +252,7 @@ def _console_paths() -> dict[str, Any]:
                         "properties": {"state": {"type": "string", "enum": states}},
                     }
                 ),
-                "responses": {**ok, "422": _error()},
+                "responses": {**ok, "409": _error(), "422": _error()},
             },
         },
         "/api/callers/history": {

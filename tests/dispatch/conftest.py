@@ -38,6 +38,7 @@ UNITS = [
     ("D01S01C01", "柳湾社区", OrgKind.COMMUNITY, "D01S01"),
 ]
 PASSWORD = "password-123"
+AGENT_PHONE = "sip:agent@127.0.0.1:5099"  # the city agent's desk phone: going ready needs one
 PASSWORD_HASH = hash_password(PASSWORD)  # once: argon2 is slow on purpose
 USERS = [
     ("city", "dispatcher", "CITY"),
@@ -71,6 +72,7 @@ def build_city(db: Database) -> City:
                 password_hash=PASSWORD_HASH,
                 role=role,
                 unit_id=units[unit].id,
+                sip_uri=AGENT_PHONE if role == "agent" else None,
             )
             for name, role, unit in USERS
         }

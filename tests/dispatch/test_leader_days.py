@@ -15,6 +15,7 @@ from tests.dispatch.conftest import add_user
 from ticketing.errors import IllegalTransition, InvalidInput
 from ticketing.leader_on_air import on_air, sessions_around
 from ticketing.models import CallRecord, LeaderSession, Ticket, TicketEvent
+from ticketing.phone_accounts import set_phone_password
 from ticketing.submission import Submission
 
 MONDAY = dt.date(2026, 11, 23)  # a working day
@@ -73,6 +74,18 @@ def test_cancelled_sessions_free_the_window_and_leave_the_air(db, city):
     with db.read_session() as session:
         assert sessions_around(session, _at(MONDAY, "00:00"), _at(MONDAY, "23:59")) == []
     _schedule(db, _plan(start="10:00", end="12:00"))  # no overlap with a cancelled session
+
+
+def test_a_leader_without_a_sip_uri_is_rung_at_the_phone_registered_at_the_edge(db, city):
+    add_user(db, "deputy", "leader", city.platform, "李副市长")  # no SIP URI
+    _schedule(db, _plan(leader="deputy"))
+    template, day = "sip:{username}@127.0.0.1:5060", (_at(MONDAY, "00:00"), _at(MONDAY, "23:59"))
+    with db.read_session() as session:
+        assert sessions_around(session, *day, template) == []  # nothing to ring: not on the air
+    with db.session() as session:
+        set_phone_password(session, "deputy", "hotline")
+    with db.read_session() as session:
+        assert [s.sip_uri for s in sessions_around(session, *day, template)] == ["sip:deputy@127.0.0.1:5060"]
 
 
 def test_session_ticket_goes_to_the_leaders_unit_due_the_same_day(db, city):

@@ -14,13 +14,14 @@ import redis
 from sqlalchemy import func, select
 
 from dispatch.supervision import sweep
-from tests.dispatch.conftest import add_user
+from tests.dispatch.conftest import AGENT_PHONE, add_user
 from tests.web.conftest import login
 from tests.web.test_live import receive_until
 from tests.web.test_tickets_api import as_user
 from ticketing.call_bus import READY_AGENTS, CallEvent, CallEventKind, agent_state, publish_call_event
 from ticketing.intake import submit
 from ticketing.models import CallRecord, Ticket, TicketEvent, utcnow
+from ticketing.phone_accounts import set_phone_password
 from ticketing.redis_feed import RedisEventPublisher
 from ticketing.submission import Submission
 from web.app import create_app
@@ -61,6 +62,26 @@ async def test_agent_state_goes_to_the_call_bus_and_bad_states_change_nothing(cl
     headers = await as_user(client, "department")
     forbidden = await client.put("/api/agent/state", json={"state": "ready"}, headers=headers)
     assert forbidden.status == 403 and (await forbidden.json())["error"]["code"] == "not_an_agent"
+
+
+async def test_going_ready_needs_a_phone_and_hands_its_address_to_the_acd(client, city, db, redis_url):
+    bus = redis.Redis.from_url(redis_url)
+    headers = await as_user(client, "agent")
+    await client.put("/api/agent/state", json={"state": "ready"}, headers=headers)
+    assert agent_state(bus, "agent")["sip_uri"] == AGENT_PHONE  # the desk phone the ACD will ring
+
+    add_user(db, "newagent", "agent", city.platform)
+    headers = await as_user(client, "newagent")
+    refused = await client.put("/api/agent/state", json={"state": "ready"}, headers=headers)
+    assert refused.status == 409 and (await refused.json())["error"]["code"] == "no_phone"
+    assert bus.zscore(READY_AGENTS, "newagent") is None  # nothing changed
+
+    with db.session() as session:
+        set_phone_password(session, "newagent", "hotline")
+    accepted = await client.put("/api/agent/state", json={"state": "ready"}, headers=headers)
+    assert accepted.status == 200
+    # No configured address: the ACD rings the phone the agent registered at the edge.
+    assert agent_state(bus, "newagent")["sip_uri"] == "" and bus.zscore(READY_AGENTS, "newagent") is not None
 
 
 async def test_caller_history_shows_region_carrier_and_past_tickets_to_agents_only(client, city):

@@ -28,7 +28,7 @@ from dispatch.operators import operator_for
 from dispatch.supervision import sweep
 from dispatch.surveys import SurveyPolicy
 from dispatch.training import retrain_from_database
-from hotline.demo import seed_demo_if_empty
+from hotline.demo import seed_demo_if_empty, seed_demo_phones
 from tests.conftest import new_database_url
 from tests.support.app_server import AppServer
 from tests.support.audio import silent_wav
@@ -86,6 +86,7 @@ def site(request, tmp_path_factory, redis_server):
     url = new_database_url("sqlite", request, data_dir)
     db = Database(url, publisher=RedisEventPublisher.from_url(redis_server.url))
     credentials = seed_demo_if_empty(db, tickets=80)
+    seed_demo_phones(db, credentials, "hotline")  # agents go ready only with a phone
     retrain_from_database(db, data_dir / "suggesters")
     server = AppServer(create_app(db, redis_server.url, data_dir))
     server.start()

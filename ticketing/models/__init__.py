@@ -11,6 +11,7 @@ from ticketing.models.citizens import Citizen
 from ticketing.models.knowledge import KnowledgeArticle
 from ticketing.models.leader_sessions import LeaderSession, LeaderSessionTicket
 from ticketing.models.org import OrgUnit, User
+from ticketing.models.phones import PhoneAccount
 from ticketing.models.ratings import Evaluation, RatingDevice, RatingToken, ServiceHall, ServiceWindow
 from ticketing.models.tickets import Ticket, TicketEvent, TicketNumberCounter
 
@@ -28,6 +29,7 @@ __all__ = [
     "LeaderSession",
     "LeaderSessionTicket",
     "OrgUnit",
+    "PhoneAccount",
     "RatingDevice",
     "RatingToken",
     "ServiceHall",
